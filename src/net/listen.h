@@ -1,0 +1,22 @@
+// Listening sockets shared by all workers through SO_REUSEPORT: the kernel spreads new
+// connections (and UDP flows) over the workers' sockets, and each stays where it lands.
+#pragma once
+
+#include "base/result.h"
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <string>
+
+namespace throng::net {
+
+// Opens a TCP acceptor bound with SO_REUSEPORT (and SO_REUSEADDR) on `endpoint`, listening
+// with `backlog`. Bind errors (address in use, no such address) come back as an Error
+// naming the address.
+Result<boost::asio::ip::tcp::acceptor> openReusePortAcceptor(
+    boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, int backlog);
+
+// Parses "127.0.0.1", "::1", "0.0.0.0" into an address, or an Error naming `what`.
+Result<boost::asio::ip::address> parseAddress(const std::string& text, const std::string& what);
+
+}  // namespace throng::net
