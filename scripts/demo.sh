@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs `throng demo`: embedded defaults, data in ./throng-data, a demo
+# event, listening on 127.0.0.1. Extra arguments go to throng (e.g. --http.port 9000).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/setup.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target throng
+exec build/release/src/cli/throng demo "$@"

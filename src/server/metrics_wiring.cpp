@@ -1,0 +1,153 @@
+#include "server/metrics_wiring.h"
+
+#include "control/process_stats.h"
+
+#include <memory>
+#include <string>
+
+namespace throng::server {
+
+namespace {
+
+void writeHttpServer(PromWriter& out, const http::Server& server) {
+  const std::string name = server.options().name;
+  const auto& c = server.counters();
+  out.family("throng_http_open_connections", "gauge", "Open HTTP and WebSocket connections.");
+  out.sample("throng_http_open_connections", {{"server", name}},
+             c.open_connections.load(std::memory_order_relaxed));
+  out.family("throng_http_connections_accepted_total", "counter", "Connections accepted.");
+  out.sample("throng_http_connections_accepted_total", {{"server", name}},
+             c.accepted.load(std::memory_order_relaxed));
+  out.family("throng_http_connections_rejected_total", "counter",
+             "Connections refused with 503 because max_connections was reached.");
+  out.sample("throng_http_connections_rejected_total", {{"server", name}},
+             c.rejected_over_limit.load(std::memory_order_relaxed));
+  out.family("throng_http_timeouts_total", "counter",
+             "Connections closed because a request did not arrive in time.");
+  out.sample("throng_http_timeouts_total", {{"server", name}},
+             c.timed_out.load(std::memory_order_relaxed));
+  out.family("throng_http_bad_requests_total", "counter", "Malformed or oversized requests.");
+  out.sample("throng_http_bad_requests_total", {{"server", name}},
+             c.bad_requests.load(std::memory_order_relaxed));
+  out.family("throng_http_websocket_upgrades_total", "counter", "WebSocket upgrades accepted.");
+  out.sample("throng_http_websocket_upgrades_total", {{"server", name}},
+             c.websocket_upgrades.load(std::memory_order_relaxed));
+
+  out.family("throng_http_requests_total", "counter", "HTTP responses by route and status.");
+  server.router().forEachStats([&](const http::RouteStats& stats) {
+    for (unsigned status : http::RouteStats::kStatuses) {
+      if (auto n = stats.count(status); n > 0) {
+        const std::string code = std::to_string(status);
+        out.sample("throng_http_requests_total",
+                   {{"server", name}, {"route", stats.label()}, {"status", code}}, n);
+      }
+    }
+    if (auto n = stats.otherCount(); n > 0) {
+      out.sample("throng_http_requests_total",
+                 {{"server", name}, {"route", stats.label()}, {"status", "other"}}, n);
+    }
+  });
+  out.family("throng_http_request_duration_seconds", "histogram",
+             "Time from a request's header to its response written.");
+  server.router().forEachStats([&](const http::RouteStats& stats) {
+    if (stats.latency().snapshot().count == 0) return;
+    out.histogram("throng_http_request_duration_seconds",
+                  {{"server", name}, {"route", stats.label()}}, stats.latency());
+  });
+}
+
+std::uint64_t totalRequests(const http::Server& server) {
+  std::uint64_t total = 0;
+  server.router().forEachStats(
+      [&](const http::RouteStats& stats) { total += stats.latency().snapshot().count; });
+  return total;
+}
+
+}  // namespace
+
+void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
+                 net::WorkerPool& workers, const http::Server& public_server,
+                 const store::Storage& storage) {
+  auto* pool = &workers;
+  auto* store = &storage;
+  auto* plane = &control;
+
+  registry.addCollector([](PromWriter& out) {
+    control::writeProcessMetrics(out, control::readProcessStats());
+  });
+  registry.addCollector([pool](PromWriter& out) {
+    out.family("throng_worker_loop_lag_seconds", "gauge",
+               "How late the worker's last 100 ms probe timer fired.");
+    for (int i = 0; i < pool->size(); ++i) {
+      out.sample("throng_worker_loop_lag_seconds", {{"worker", std::to_string(i)}},
+                 static_cast<double>(pool->at(i).lastLag().count()) / 1e6);
+    }
+    out.family("throng_worker_loop_lag_max_seconds", "gauge",
+               "Largest probe delay since the last metrics-history sample.");
+    for (int i = 0; i < pool->size(); ++i) {
+      out.sample("throng_worker_loop_lag_max_seconds", {{"worker", std::to_string(i)}},
+                 static_cast<double>(pool->at(i).peekMaxLag().count()) / 1e6);
+    }
+    out.family("throng_workers", "gauge", "Data-plane worker threads.");
+    out.sample("throng_workers", pool->size());
+  });
+  registry.addCollector([&public_server, plane](PromWriter& out) {
+    writeHttpServer(out, public_server);
+    writeHttpServer(out, plane->server());
+  });
+  registry.addCollector([store](PromWriter& out) {
+    const auto s = store->stats();
+    out.family("throng_storage_jobs_committed_total", "counter", "Storage jobs committed.");
+    out.sample("throng_storage_jobs_committed_total", s.jobs_committed);
+    out.family("throng_storage_jobs_failed_total", "counter", "Storage jobs that failed.");
+    out.sample("throng_storage_jobs_failed_total", s.jobs_failed);
+    out.family("throng_storage_batches_committed_total", "counter",
+               "Group commits (one transaction each).");
+    out.sample("throng_storage_batches_committed_total", s.batches_committed);
+    out.family("throng_storage_queued_jobs", "gauge", "Jobs waiting for the storage thread.");
+    out.sample("throng_storage_queued_jobs", s.queued_jobs);
+    out.family("throng_storage_commit_latency_mean_seconds", "gauge",
+               "Mean time from submitting a job to its commit.");
+    out.sample("throng_storage_commit_latency_mean_seconds", s.meanCommitLatencyUs() / 1e6);
+  });
+
+  // History series, sampled on the control thread every metrics.sample_interval_ms.
+  auto& history = control.history();
+  auto cpu = std::make_shared<control::CpuPercent>();
+  history.addSeries("cpu_percent", [cpu] {
+    return cpu->update(control::readProcessStats().cpu_seconds, std::chrono::steady_clock::now())
+        .value_or(0.0);
+  });
+  history.addSeries("rss_bytes", [] {
+    return static_cast<double>(control::readProcessStats().rss_bytes);
+  });
+  history.addSeries("http_connections", [&public_server] {
+    return static_cast<double>(
+        public_server.counters().open_connections.load(std::memory_order_relaxed));
+  });
+  struct RateState {
+    std::uint64_t last = 0;
+    std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  };
+  auto rate = std::make_shared<RateState>();
+  history.addSeries("http_requests_per_second", [rate, &public_server] {
+    const auto now = std::chrono::steady_clock::now();
+    const auto total = totalRequests(public_server);
+    const double seconds = std::chrono::duration<double>(now - rate->at).count();
+    const double per_second = seconds > 0 ? static_cast<double>(total - rate->last) / seconds : 0;
+    rate->last = total;
+    rate->at = now;
+    return per_second;
+  });
+  history.addSeries("loop_lag_max_ms", [pool] {
+    double worst = 0;
+    for (int i = 0; i < pool->size(); ++i) {
+      worst = std::max(worst, static_cast<double>(pool->at(i).takeMaxLag().count()) / 1e3);
+    }
+    return worst;
+  });
+  history.addSeries("storage_commit_latency_ms",
+                    [store] { return store->stats().meanCommitLatencyUs() / 1e3; });
+}
+
+}  // namespace throng::server

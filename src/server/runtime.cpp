@@ -1,0 +1,373 @@
+#include "server/runtime.h"
+
+#include "base/log.h"
+#include "base/metrics.h"
+#include "control/control_plane.h"
+#include "http/server.h"
+#include "http/static_files.h"
+#include "net/listen.h"
+#include "net/rlimit.h"
+#include "net/worker_pool.h"
+#include "server/admin_api.h"
+#include "server/metrics_wiring.h"
+#include "server/public_api.h"
+#include "server/ready_file.h"
+#include "server/secrets.h"
+#include "store/events.h"
+#include "store/metric_samples.h"
+#include "store/storage.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace throng::server {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDemoSlug = "demo";
+
+std::int64_t unixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+http::ServerLimits limitsFrom(const HttpConfig& http) {
+  http::ServerLimits limits;
+  limits.max_request_line_bytes = http.max_request_line_bytes;
+  limits.max_header_bytes = http.max_header_bytes;
+  limits.max_body_bytes = http.max_body_bytes;
+  limits.header_timeout = http.header_timeout;
+  limits.body_timeout = http.body_timeout;
+  limits.idle_timeout = http.idle_timeout;
+  limits.max_connections = http.max_connections;
+  return limits;
+}
+
+asio::ip::tcp::endpoint endpointFor(const std::string& bind, int port, const char* key) {
+  auto address = net::parseAddress(bind, fmt::format("config key '{}'", key));
+  if (!address) throw StartupError(address.error().message);
+  return {*address, static_cast<std::uint16_t>(port)};
+}
+
+// SO_REUSEPORT lets a second throng of the same user share a port silently. Before joining
+// a fixed port, bind it once without SO_REUSEPORT: that fails if anyone holds it.
+void probePortFree(const asio::ip::tcp::endpoint& endpoint, const char* key) {
+  if (endpoint.port() == 0) return;
+  asio::io_context io;
+  asio::ip::tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  if (ec) {
+    throw StartupError(fmt::format("config key '{}': cannot bind {}:{}: {}", key,
+                                   endpoint.address().to_string(), endpoint.port(),
+                                   ec.message()));
+  }
+}
+
+std::string hostForUrl(const asio::ip::address& address) {
+  if (address.is_unspecified()) return "127.0.0.1";
+  return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+}
+
+}  // namespace
+
+struct Runtime::Parts {
+  Config config;
+  Mode mode;
+  fs::path ready_file;
+  fs::path data_dir;
+  std::string admin_token;
+
+  MetricsRegistry registry;
+  std::unique_ptr<store::Storage> storage;
+  std::optional<asio::ssl::context> tls;
+  http::Router public_router;
+  std::unique_ptr<http::StaticFiles> static_files;
+  std::unique_ptr<net::WorkerPool> pool;
+  std::unique_ptr<http::Server> public_server;
+  std::unique_ptr<control::ControlPlane> control;
+  std::string public_url;
+
+  ~Parts() {
+    // Order matters: no thread may run while the objects it uses are destroyed.
+    if (control) control->stop();
+    if (pool) pool->stop();
+    if (storage) storage->stop();
+  }
+};
+
+Runtime::Runtime(Config config, Mode mode, fs::path ready_file)
+    : parts_(std::make_unique<Parts>()) {
+  parts_->config = std::move(config);
+  parts_->mode = mode;
+  parts_->ready_file = std::move(ready_file);
+}
+
+Runtime::~Runtime() = default;
+
+void Runtime::start() {
+  auto& p = *parts_;
+  const auto& cfg = p.config;
+  if (!setLogLevel(cfg.log.level)) {
+    throw StartupError(fmt::format("config key 'log.level': unknown level '{}'", cfg.log.level));
+  }
+
+  const auto fds = net::raiseFdLimit();
+  spdlog::info("file descriptor limit: {} (was {}, hard limit {})", fds.after, fds.before,
+               fds.hard);
+
+  // Data directory and secrets.
+  p.data_dir = fs::absolute(cfg.server.data_dir);
+  std::error_code ec;
+  fs::create_directories(p.data_dir, ec);
+  if (ec) {
+    throw StartupError(fmt::format("config key 'server.data_dir': cannot create {}: {}",
+                                   p.data_dir.string(), ec.message()));
+  }
+  try {
+    p.admin_token = loadOrCreateAdminToken(p.data_dir, cfg.control.admin_token);
+  } catch (const std::exception& e) {
+    throw StartupError(fmt::format("config key 'control.admin_token': {}", e.what()));
+  }
+
+  // Storage: opened and migrated here, so a bad database stops the start.
+  store::StorageOptions storage_options;
+  storage_options.path = cfg.storage.path.empty() ? p.data_dir / "throng.db" : fs::path(cfg.storage.path);
+  storage_options.synchronous = cfg.storage.synchronous;
+  auto storage = store::Storage::open(storage_options);
+  if (!storage) {
+    throw StartupError(fmt::format("config key 'storage.path': {}", storage.error().message));
+  }
+  p.storage = std::move(storage.value());
+  p.storage->start();
+  spdlog::info("storage: {} (schema version {})", storage_options.path.string(),
+               p.storage->schemaVersion());
+  if (p.mode == Mode::kDemo) ensureDemoEvent();
+
+  // TLS for the public port.
+  if (!cfg.http.tls_cert.empty()) {
+    p.tls.emplace(asio::ssl::context::tls_server);
+    p.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code tls_ec;
+    p.tls->use_certificate_chain_file(cfg.http.tls_cert, tls_ec);
+    if (tls_ec) {
+      throw StartupError(fmt::format("config key 'http.tls_cert': cannot load '{}': {}",
+                                     cfg.http.tls_cert, tls_ec.message()));
+    }
+    p.tls->use_private_key_file(cfg.http.tls_key, asio::ssl::context::pem, tls_ec);
+    if (tls_ec) {
+      throw StartupError(fmt::format("config key 'http.tls_key': cannot load '{}': {}",
+                                     cfg.http.tls_key, tls_ec.message()));
+    }
+  }
+
+  // Public routes.
+  p.static_files = std::make_unique<http::StaticFiles>(cfg.http.web_root);
+  addPublicApi(p.public_router, *p.storage);
+  if (cfg.debug.busy_route) {
+    spdlog::warn("debug.busy_route is on: GET /debug/busy can saturate workers");
+    addBusyRoute(p.public_router);
+  }
+  auto* files = p.static_files.get();
+  p.public_router.setFallback([files](http::RequestContext& context, http::Responder responder) {
+    files->serve(context, std::move(responder));
+  });
+
+  // Workers and the public listener.
+  p.pool = std::make_unique<net::WorkerPool>(cfg.server.workers);
+  const auto public_endpoint = endpointFor(cfg.http.bind, cfg.http.port, "http.bind");
+  probePortFree(public_endpoint, "http.port");
+  http::ServerOptions public_options;
+  public_options.name = "public";
+  public_options.endpoint = public_endpoint;
+  public_options.limits = limitsFrom(cfg.http);
+  public_options.tls = p.tls ? &*p.tls : nullptr;
+  p.public_server =
+      std::make_unique<http::Server>(public_options, p.public_router, p.pool->all());
+  auto public_port = p.public_server->listen();
+  if (!public_port) throw StartupError("config key 'http.port': " + public_port.error().message);
+
+  // Control plane.
+  control::ControlPlaneOptions control_options;
+  control_options.endpoint = endpointFor(cfg.control.bind, cfg.control.port, "control.bind");
+  probePortFree(control_options.endpoint, "control.port");
+  control_options.limits = limitsFrom(cfg.http);
+  control_options.admin_token = p.admin_token;
+  control_options.sample_interval = cfg.metrics.sample_interval;
+  // Keep a day of samples in memory at most; older ones stay in SQLite until retention.
+  control_options.history_capacity = static_cast<std::size_t>(std::clamp<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24)).count() /
+          cfg.metrics.sample_interval.count(),
+      60, 17280));
+  p.control = std::make_unique<control::ControlPlane>(control_options, p.registry);
+  addAdminApi(*p.control, *p.storage);
+  wireMetrics(p.registry, *p.control, *p.pool, *p.public_server, *p.storage);
+  restoreMetricsHistory();
+  auto control_port = p.control->listen();
+  if (!control_port) {
+    throw StartupError("config key 'control.port': " + control_port.error().message);
+  }
+
+  p.pool->start();
+  p.public_server->start();
+  p.control->start();
+
+  const std::string scheme = p.tls ? "https" : "http";
+  p.public_url = cfg.server.public_url.empty()
+                     ? fmt::format("{}://{}:{}/", scheme, hostForUrl(public_endpoint.address()),
+                                   *public_port)
+                     : cfg.server.public_url;
+  spdlog::info("{} workers; public HTTP on {}:{}; control plane on {}:{}", p.pool->size(),
+               public_endpoint.address().to_string(), *public_port,
+               control_options.endpoint.address().to_string(), *control_port);
+  spdlog::info("admin token in {}", adminTokenPath(p.data_dir).string());
+
+  if (!p.ready_file.empty()) {
+    nlohmann::json ready = {
+        {"pid", ::getpid()},
+        {"mode", p.mode == Mode::kDemo ? "demo" : "serve"},
+        {"workers", p.pool->size()},
+        {"data_dir", p.data_dir.string()},
+        {"admin_token_file", adminTokenPath(p.data_dir).string()},
+        {"url", p.public_url},
+        {"http",
+         {{"address", public_endpoint.address().to_string()},
+          {"port", *public_port},
+          {"tls", p.tls.has_value()}}},
+        {"control",
+         {{"address", control_options.endpoint.address().to_string()}, {"port", *control_port}}},
+    };
+    try {
+      writeReadyFile(p.ready_file, ready);
+    } catch (const std::exception& e) {
+      throw StartupError(e.what());
+    }
+  }
+  if (p.mode == Mode::kDemo) {
+    spdlog::info("demo event ready: open {}", p.public_url);
+    std::printf("\nthrong demo is running. Open %s in a browser. Ctrl-C stops it.\n\n",
+                p.public_url.c_str());
+    std::fflush(stdout);
+  }
+}
+
+void Runtime::ensureDemoEvent() {
+  auto& storage = *parts_->storage;
+  storage.submit([](store::Database& db) -> Status {
+    auto existing = store::findEvent(db, kDemoSlug);
+    if (!existing) return existing.error();
+    if (existing->has_value()) return {};
+    store::NewEvent demo{kDemoSlug, "throng demo event",
+                         "A live event served by throng: watch, chat and go live from one "
+                         "self-hosted binary."};
+    auto created = store::createEvent(db, demo, unixMillis());
+    if (!created) return created.error();
+    return {};
+  });
+  storage.flush();
+}
+
+void Runtime::restoreMetricsHistory() {
+  auto& p = *parts_;
+  const auto retention = std::chrono::duration_cast<std::chrono::milliseconds>(
+      p.config.metrics.retention);
+  std::vector<store::MetricSample> rows;
+  const auto since = unixMillis() - retention.count();
+  p.storage->submit([&rows, since](store::Database& db) -> Status {
+    auto loaded = store::loadSamplesSince(db, since);
+    if (!loaded) return loaded.error();
+    rows = std::move(loaded.value());
+    return {};
+  });
+  p.storage->flush();  // before the control thread starts: the history is not shared yet
+  p.control->history().restore(rows);
+
+  // Persist each row of samples; prune past retention about once an hour of samples.
+  auto* storage = p.storage.get();
+  const auto per_hour = std::max<std::int64_t>(
+      1, 3600 * 1000 / p.config.metrics.sample_interval.count());
+  auto counter = std::make_shared<std::int64_t>(0);
+  p.control->setSampleSink([storage, retention, per_hour,
+                            counter](std::vector<store::MetricSample> samples) {
+    storage->submit([samples = std::move(samples)](store::Database& db) {
+      return store::insertSamples(db, samples);
+    });
+    if ((*counter)++ % per_hour == 0) {
+      const auto before = unixMillis() - retention.count();
+      storage->submit([before](store::Database& db) -> Status {
+        auto pruned = store::pruneSamplesBefore(db, before);
+        if (!pruned) return pruned.error();
+        return {};
+      });
+    }
+  });
+}
+
+int Runtime::waitForShutdown() {
+  auto& p = *parts_;
+  asio::io_context main_loop;
+  asio::signal_set signals(main_loop, SIGINT, SIGTERM);
+  asio::steady_timer poll(main_loop);
+  std::chrono::steady_clock::time_point deadline;
+  bool draining = false;
+
+  std::function<void()> check_drained = [&] {
+    const auto open = p.public_server->counters().open_connections.load();
+    if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+      if (open != 0) spdlog::warn("drain timeout: closing {} connections", open);
+      main_loop.stop();
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(20));
+    poll.async_wait([&](boost::system::error_code ec) {
+      if (!ec) check_drained();
+    });
+  };
+
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        if (draining) {
+          // A second signal: the operator wants out now. SQLite's WAL keeps what committed.
+          spdlog::warn("second signal ({}): exiting at once", signo);
+          spdlog::default_logger()->flush();
+          std::_Exit(128 + signo);
+        }
+        draining = true;
+        spdlog::info("signal {}: draining (at most {} ms); a second signal exits at once",
+                     signo, p.config.server.drain_timeout.count());
+        deadline = std::chrono::steady_clock::now() + p.config.server.drain_timeout;
+        p.control->setDraining();
+        p.public_server->beginDrain();
+        signals.async_wait(on_signal);
+        check_drained();
+      };
+  signals.async_wait(on_signal);
+  main_loop.run();
+
+  // Connections are closed (or out of time). Stop the workers, then flush storage.
+  p.pool->stop();
+  p.storage->stop();
+  p.control->stop();
+  spdlog::info("drained; storage flushed; exiting");
+  return 0;
+}
+
+}  // namespace throng::server

@@ -1,0 +1,120 @@
+#include "store/migrations.h"
+
+#include "store/sqlite.h"
+
+#include <chrono>
+#include <string>
+
+namespace throng::store {
+namespace {
+
+// Migration 1: the first schema.
+constexpr std::string_view kSchemaV1 = R"sql(
+-- One row per live event: its watch page (/e/<slug>), chat room and stream.
+CREATE TABLE events (
+  id            INTEGER PRIMARY KEY,
+  slug          TEXT NOT NULL UNIQUE,    -- URL name, [a-z0-9-]{1,64}; validated in events.cpp
+  title         TEXT NOT NULL,           -- 1..200 bytes of UTF-8
+  description   TEXT NOT NULL DEFAULT '',-- 0..4000 bytes of UTF-8
+  created_at_ms INTEGER NOT NULL,        -- Unix time, milliseconds
+  stream_key    TEXT NOT NULL            -- ingest secret (hex); never logged
+);
+
+-- Metrics history for the dashboard graphs: one row per series per sampling tick. Pruned by
+-- age (pruneSamplesBefore), so reads and deletes both go by time.
+CREATE TABLE metric_samples (
+  ts_ms INTEGER NOT NULL,  -- Unix time, milliseconds
+  name  TEXT NOT NULL,     -- series name, e.g. "cpu_percent"
+  value REAL NOT NULL
+);
+CREATE INDEX metric_samples_ts ON metric_samples (ts_ms);
+)sql";
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ensureVersionTable(Database& db) {
+  // One row per applied migration: the history is useful when reading a user's database.
+  return db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER PRIMARY KEY,"
+      " description TEXT NOT NULL,"
+      " applied_at_ms INTEGER NOT NULL)");
+}
+
+Status applyOne(Database& db, const Migration& m) {
+  if (Status s = db.exec(m.sql); !s) return s;
+  auto stmt = db.cached(
+      "INSERT INTO schema_version (version, description, applied_at_ms) VALUES (?, ?, ?)");
+  if (!stmt) return stmt.error();
+  Statement& insert = **stmt;
+  if (Status s = insert.bind(1, m.version); !s) return s;
+  if (Status s = insert.bind(2, m.description); !s) return s;
+  if (Status s = insert.bind(3, nowMs()); !s) return s;
+  if (auto r = insert.step(); !r) return r.error();
+  return {};
+}
+
+}  // namespace
+
+const std::vector<Migration>& schemaMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "events and metric_samples", kSchemaV1},
+  };
+  return kMigrations;
+}
+
+Result<int> schemaVersionOf(Database& db) {
+  if (Status s = ensureVersionTable(db); !s) return s.error();
+  auto stmt = db.cached("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  if (!stmt) return stmt.error();
+  ResetOnExit reset(**stmt);
+  auto row = (*stmt)->step();
+  if (!row) return row.error();
+  if (!*row) return makeError("schema_version: no result");
+  return static_cast<int>((*stmt)->columnInt64(0));
+}
+
+Result<int> migrate(Database& db, const std::vector<Migration>& migrations) {
+  int previous = 0;
+  for (const Migration& m : migrations) {
+    if (m.version <= previous) {
+      return makeError("migrations: version " + std::to_string(m.version) + " after " +
+                       std::to_string(previous) + " (must be strictly increasing from 1)");
+    }
+    previous = m.version;
+  }
+  const int newest = previous;
+
+  auto current = schemaVersionOf(db);
+  if (!current) return current.error();
+  if (*current > newest) {
+    return makeError("database schema version " + std::to_string(*current) +
+                     " is newer than this build knows (" + std::to_string(newest) +
+                     "); refusing to downgrade");
+  }
+
+  int version = *current;
+  for (const Migration& m : migrations) {
+    if (m.version <= version) continue;
+    // IMMEDIATE: take the write lock up front so that a second process fails here rather
+    // than half way through.
+    if (Status s = db.exec("BEGIN IMMEDIATE"); !s) return s.error();
+    if (Status s = applyOne(db, m); !s) {
+      (void)db.exec("ROLLBACK");  // the migration's own error is the one worth reporting
+      return makeError("migration " + std::to_string(m.version) + " (" +
+                       std::string(m.description) + "): " + s.error().message);
+    }
+    if (Status s = db.exec("COMMIT"); !s) {
+      (void)db.exec("ROLLBACK");
+      return makeError("migration " + std::to_string(m.version) + " commit: " + s.error().message);
+    }
+    version = m.version;
+  }
+  return version;
+}
+
+}  // namespace throng::store

@@ -1,0 +1,31 @@
+// The landing page: lists the server's events from the public API.
+"use strict";
+
+async function loadEvents() {
+  const status = document.getElementById("status");
+  const list = document.getElementById("events");
+  try {
+    const response = await fetch("/api/public/events", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const events = await response.json();
+    list.replaceChildren(...events.map(renderEvent));
+    status.textContent = events.length === 0 ? "No events yet." : "";
+  } catch (error) {
+    status.textContent = `Could not load events (${error.message}).`;
+  }
+}
+
+function renderEvent(event) {
+  const item = document.createElement("li");
+  const title = document.createElement("h3");
+  title.textContent = event.title;
+  const slug = document.createElement("span");
+  slug.className = "slug";
+  slug.textContent = `/live/${event.slug}`;
+  const description = document.createElement("p");
+  description.textContent = event.description;
+  item.append(title, slug, description);
+  return item;
+}
+
+loadEvents();
