@@ -6,7 +6,7 @@ target_compile_options(throng_warnings INTERFACE
   $<$<BOOL:${THRONG_WERROR}>:-Werror>)
 # Boost.Asio: no deprecated interfaces, and io_context::post is spelled asio::post.
 target_compile_definitions(throng_warnings INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
+  BOOST_ASIO_NO_DEPRECATED
   THRONG_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 
 # throng_library(NAME SOURCES... LINKS ...): one library per src/ folder.

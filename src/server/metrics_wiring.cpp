@@ -2,6 +2,7 @@
 
 #include "control/process_stats.h"
 
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -115,8 +116,9 @@ void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
   auto& history = control.history();
   auto cpu = std::make_shared<control::CpuPercent>();
   history.addSeries("cpu_percent", [cpu] {
+    // The first reading has nothing to compare with: NaN draws as a gap, not a false 0%.
     return cpu->update(control::readProcessStats().cpu_seconds, std::chrono::steady_clock::now())
-        .value_or(0.0);
+        .value_or(std::numeric_limits<double>::quiet_NaN());
   });
   history.addSeries("rss_bytes", [] {
     return static_cast<double>(control::readProcessStats().rss_bytes);
