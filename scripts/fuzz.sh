@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
 scripts/setup.sh
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+cmake --build --preset fuzz --target fuzzers
 for target in build/fuzz/fuzz/*_fuzz; do
   name="$(basename "$target" _fuzz)"
   work="build/fuzz/corpus-$name"

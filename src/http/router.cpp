@@ -49,8 +49,11 @@ Router::Match Router::find(beast_http::verb method, std::string_view path) {
       match.allow.clear();
       return match;
     }
-    if (!match.allow.empty()) match.allow += ", ";
-    match.allow += std::string(beast_http::to_string(route.method));
+    const std::string method_name(beast_http::to_string(route.method));
+    if (match.allow.find(method_name) == std::string::npos) {
+      if (!match.allow.empty()) match.allow += ", ";
+      match.allow += method_name;
+    }
     match.stats = route.stats;
   }
   if (match.allow.empty() && fallback_ &&

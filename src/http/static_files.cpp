@@ -49,6 +49,21 @@ std::string httpDate(std::time_t t) {
   return buf;
 }
 
+// RFC 9110 §13.1.2: If-None-Match is a list of entity tags (or "*"), compared weakly.
+bool noneMatchHits(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    auto tag = header.substr(0, comma);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string_view mimeTypeFor(std::string_view path) {
@@ -101,7 +116,7 @@ void StaticFiles::serve(RequestContext& context, Responder responder) const {
     response.set("X-Content-Type-Options", "nosniff");
   };
 
-  if (auto inm = request[beast_http::field::if_none_match]; !inm.empty() && inm == etag) {
+  if (noneMatchHits(request[beast_http::field::if_none_match], etag)) {
     beast_http::response<beast_http::empty_body> response{beast_http::status::not_modified,
                                                          request.version()};
     set_common(response);

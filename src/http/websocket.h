@@ -3,6 +3,9 @@
 // the WebSocketListener that receives its messages (style.md rule 7: upward notification
 // through a small Listener interface).
 //
+// Lifetime: handlers must outlive the workers (a connection still open when a stopped worker
+// is destroyed calls onWebSocketClosed() from the thread destroying it).
+//
 // Threading: a connection lives on one worker. Listener callbacks run on that worker;
 // send() and close() must be called on it too (use connection.executor() to get there).
 #pragma once

@@ -132,7 +132,7 @@ void Runtime::start() {
                fds.hard);
 
   // Data directory and secrets.
-  p.data_dir = fs::absolute(cfg.server.data_dir);
+  p.data_dir = fs::absolute(cfg.server.data_dir).lexically_normal();
   std::error_code ec;
   fs::create_directories(p.data_dir, ec);
   if (ec) {
