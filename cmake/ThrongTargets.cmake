@@ -5,9 +5,7 @@ target_compile_options(throng_warnings INTERFACE
   -Wnull-dereference -Wimplicit-fallthrough
   $<$<BOOL:${THRONG_WERROR}>:-Werror>)
 # Boost.Asio: no deprecated interfaces, and io_context::post is spelled asio::post.
-target_compile_definitions(throng_warnings INTERFACE
-  BOOST_ASIO_NO_DEPRECATED
-  THRONG_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+target_compile_definitions(throng_warnings INTERFACE BOOST_ASIO_NO_DEPRECATED)
 
 # throng_library(NAME SOURCES... LINKS ...): one library per src/ folder.
 function(throng_library name)

@@ -3,6 +3,8 @@
 # from its seed corpus under fuzz/corpus/<name>. A crash fails the script and leaves the input.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# ccache: paths relative to the checkout, so a fresh clone reuses earlier objects.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 seconds="${1:-60}"
 scripts/setup.sh
 cmake --preset fuzz >/dev/null

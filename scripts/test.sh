@@ -5,6 +5,8 @@
 #   scripts/test.sh tsan      under ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# ccache: paths relative to the checkout, so a fresh clone reuses earlier objects.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 preset="${1:-dev}"
 
 scripts/setup.sh
