@@ -126,6 +126,14 @@ class PromWriter {
     writeSample(name, {}, {}, nullptr, formatValue(value));
   }
 
+  // A family with one unlabelled sample: the common case for process and storage counters.
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  void single(std::string_view name, std::string_view type, std::string_view help, T value) {
+    family(name, type, help);
+    sample(name, value);
+  }
+
   // Writes name_bucket{...,le="..."} for every bound and +Inf, then name_sum and name_count.
   // Call family(name, "histogram", help) first.
   void histogram(std::string_view name, std::initializer_list<Label> labels, const Histogram& h);

@@ -135,22 +135,13 @@ ProcessStats readProcessStats() {
 
 void writeProcessMetrics(PromWriter& out, const ProcessStats& stats) {
   // Names and help texts follow client_golang's process collector so stock dashboards work.
-  out.family("process_cpu_seconds_total", "counter",
-             "Total user and system CPU time spent in seconds.");
-  out.sample("process_cpu_seconds_total", stats.cpu_seconds);
-  out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  out.sample("process_resident_memory_bytes", stats.rss_bytes);
-  out.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  out.sample("process_virtual_memory_bytes", stats.virtual_bytes);
-  out.family("process_open_fds", "gauge", "Number of open file descriptors.");
-  out.sample("process_open_fds", stats.open_fds);
-  out.family("process_max_fds", "gauge", "Maximum number of open file descriptors.");
-  out.sample("process_max_fds", stats.max_fds);
-  out.family("process_start_time_seconds", "gauge",
-             "Start time of the process since unix epoch in seconds.");
-  out.sample("process_start_time_seconds", stats.start_time_seconds);
-  out.family("throng_process_threads", "gauge", "Number of OS threads in the process.");
-  out.sample("throng_process_threads", stats.threads);
+  out.single("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", stats.cpu_seconds);
+  out.single("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", stats.rss_bytes);
+  out.single("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", stats.virtual_bytes);
+  out.single("process_open_fds", "gauge", "Number of open file descriptors.", stats.open_fds);
+  out.single("process_max_fds", "gauge", "Maximum number of open file descriptors.", stats.max_fds);
+  out.single("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", stats.start_time_seconds);
+  out.single("throng_process_threads", "gauge", "Number of OS threads in the process.", stats.threads);
 }
 
 std::optional<double> CpuPercent::update(double cpu_seconds, Clock::time_point now) {

@@ -120,12 +120,7 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage) {
         db->run<std::optional<EventRecord>>(
             ex, [slug = context.route_tail](store::Database& d) { return store::findEvent(d, slug); },
             [responder = std::move(responder)](Result<std::optional<EventRecord>> found) mutable {
-              if (!found) return storageFailed(responder, found.error());
-              if (!found->has_value()) {
-                responder.error(beast_http::status::not_found, "no such event");
-                return;
-              }
-              responder.json(beast_http::status::ok, adminEventJson(**found).dump());
+              answerEvent(responder, found, adminEventJson, 500);
             });
       },
       "/api/events/{slug}");
@@ -160,12 +155,7 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage) {
               return store::updateEvent(d, slug, update);
             },
             [responder = std::move(responder)](Result<std::optional<EventRecord>> updated) mutable {
-              if (!updated) return storageFailed(responder, updated.error());
-              if (!updated->has_value()) {
-                responder.error(beast_http::status::not_found, "no such event");
-                return;
-              }
-              responder.json(beast_http::status::ok, adminEventJson(**updated).dump());
+              answerEvent(responder, updated, adminEventJson, 500);
             });
       },
       "/api/events/{slug}");

@@ -89,8 +89,7 @@ void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
       out.sample("throng_worker_loop_lag_max_seconds", {{"worker", std::to_string(i)}},
                  static_cast<double>(pool->at(i).peekMaxLag().count()) / 1e6);
     }
-    out.family("throng_workers", "gauge", "Data-plane worker threads.");
-    out.sample("throng_workers", pool->size());
+    out.single("throng_workers", "gauge", "Data-plane worker threads.", pool->size());
   });
   registry.addCollector([&public_server, plane](PromWriter& out) {
     writeHttpServer(out, public_server);
@@ -98,18 +97,11 @@ void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
   });
   registry.addCollector([store](PromWriter& out) {
     const auto s = store->stats();
-    out.family("throng_storage_jobs_committed_total", "counter", "Storage jobs committed.");
-    out.sample("throng_storage_jobs_committed_total", s.jobs_committed);
-    out.family("throng_storage_jobs_failed_total", "counter", "Storage jobs that failed.");
-    out.sample("throng_storage_jobs_failed_total", s.jobs_failed);
-    out.family("throng_storage_batches_committed_total", "counter",
-               "Group commits (one transaction each).");
-    out.sample("throng_storage_batches_committed_total", s.batches_committed);
-    out.family("throng_storage_queued_jobs", "gauge", "Jobs waiting for the storage thread.");
-    out.sample("throng_storage_queued_jobs", s.queued_jobs);
-    out.family("throng_storage_commit_latency_mean_seconds", "gauge",
-               "Mean time from submitting a job to its commit.");
-    out.sample("throng_storage_commit_latency_mean_seconds", s.meanCommitLatencyUs() / 1e6);
+    out.single("throng_storage_jobs_committed_total", "counter", "Storage jobs committed.", s.jobs_committed);
+    out.single("throng_storage_jobs_failed_total", "counter", "Storage jobs that failed.", s.jobs_failed);
+    out.single("throng_storage_batches_committed_total", "counter", "Group commits (one transaction each).", s.batches_committed);
+    out.single("throng_storage_queued_jobs", "gauge", "Jobs waiting for the storage thread.", s.queued_jobs);
+    out.single("throng_storage_commit_latency_mean_seconds", "gauge", "Mean time from submitting a job to its commit.", s.meanCommitLatencyUs() / 1e6);
   });
 
   // History series, sampled on the control thread every metrics.sample_interval_ms.

@@ -44,15 +44,7 @@ void addPublicApi(http::Router& router, store::Storage& storage) {
         db->run<std::optional<EventRecord>>(
             ex, [slug = context.route_tail](store::Database& d) { return store::findEvent(d, slug); },
             [responder = std::move(responder)](Result<std::optional<EventRecord>> found) mutable {
-              if (!found) {
-                responder.error(beast_http::status::service_unavailable, "storage unavailable");
-                return;
-              }
-              if (!found->has_value()) {
-                responder.error(beast_http::status::not_found, "no such event");
-                return;
-              }
-              responder.json(beast_http::status::ok, publicEventJson(**found).dump());
+              answerEvent(responder, found, publicEventJson, 503);
             });
       },
       "/api/public/events/{slug}");

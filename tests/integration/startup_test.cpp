@@ -49,11 +49,19 @@ TEST(Startup, MetricsExposeProcessWorkersAndHttp) {
   ServerProcess server;
   server.start();
   httpGet(server.httpPort(), "/index.html");
-  auto metrics = httpGet(server.controlPort(), "/metrics");
-  ASSERT_EQ(metrics.response.result_int(), 200);
-  EXPECT_EQ(metrics.response[beast_http::field::content_type],
-            "text/plain; version=0.0.4; charset=utf-8");
-  const auto& text = metrics.response.body();
+  // A request is counted when its response has been written, which the worker may finish just
+  // after the client has read it: poll (bounded) until the count shows.
+  Response metrics;
+  const std::string counted =
+      "throng_http_requests_total{server=\"public\",route=\"static\",status=\"200\"} 1";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    metrics = httpGet(server.controlPort(), "/metrics").response;
+  } while (metrics.body().find(counted) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(metrics.result_int(), 200);
+  EXPECT_EQ(metrics[beast_http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  const auto& text = metrics.body();
   for (const char* needle :
        {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
         "throng_worker_loop_lag_seconds{worker=\"0\"}",
