@@ -23,7 +23,7 @@ ALLOWED = {
     "bench": {"base", "proto", "net", "http"},
     "server": {"base", "proto", "net", "http", "store", "control", "chat", "rtc", "hls",
                "ingest", "cluster"},
-    "cli": {"base", "server", "bench"},
+    "cli": {"base", "server", "bench", "chat", "store"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

@@ -4,7 +4,9 @@
 //   throng serve [--config FILE] [--ready-file PATH] [--<table>.<key> VALUE ...]
 //   throng demo  [same options]      embedded defaults, demo event, prints the URL to open
 //   throng config example [--demo]   prints every configuration key as commented TOML
+//   throng user add|passwd|del NAME, throng user list   chat accounts (user_command.h)
 //   throng version
+#include "cli/user_command.h"
 #include "server/config.h"
 #include "server/runtime.h"
 
@@ -75,6 +77,8 @@ int main(int argc, char** argv) {
   auto* example = config->add_subcommand("example", "Print every key as commented TOML");
   example->add_flag("--demo", example_demo, "Show the defaults of `throng demo`");
 
+  throng::cli::UserCommand user_command(app);
+
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
                stdout);
     return 0;
   }
+  if (user_command.parsed()) return user_command.run();
   if (serve->parsed()) return run(throng::server::Mode::kServe, serve_options);
   return run(throng::server::Mode::kDemo, demo_options);
 }

@@ -1,6 +1,7 @@
 #include "store/events.h"
 
 #include "base/random.h"
+#include "base/utf8.h"
 #include "store/sqlite.h"
 
 namespace throng::store {
@@ -18,43 +19,8 @@ constexpr std::size_t kStreamKeyBytes = 24;
 constexpr std::string_view kSelectColumns =
     "SELECT id, slug, title, description, created_at_ms, stream_key FROM events";
 
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). Titles and descriptions
-// end up in JSON, and a serializer given invalid UTF-8 fails at the worst moment: on read.
-bool isValidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0u) != 0x80u) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
+// Titles and descriptions end up in JSON, and a serializer given invalid UTF-8 fails at the
+// worst moment: on read. They are checked with isValidUtf8 (base/utf8.h) on the way in.
 
 Status validateTitle(std::string_view title) {
   if (title.empty()) return makeError("title: must not be empty");

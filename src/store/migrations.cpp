@@ -30,6 +30,19 @@ CREATE TABLE metric_samples (
 CREATE INDEX metric_samples_ts ON metric_samples (ts_ms);
 )sql";
 
+// Migration 2: chat accounts.
+constexpr std::string_view kSchemaV2 = R"sql(
+-- One row per chat account (XMPP localpart). No passwords: only SCRAM credentials (RFC 5802),
+-- each serialized as "iterations:base64(salt):base64(StoredKey):base64(ServerKey)" by
+-- src/chat/sasl/scram.cpp. Validated in accounts.cpp.
+CREATE TABLE accounts (
+  username      TEXT PRIMARY KEY,  -- [a-z0-9._-]{1,64}
+  scram_sha1    TEXT NOT NULL,     -- SCRAM-SHA-1 credentials; secret, never logged
+  scram_sha256  TEXT NOT NULL,     -- SCRAM-SHA-256 credentials (also checks PLAIN); secret
+  created_at_ms INTEGER NOT NULL   -- Unix time, milliseconds
+);
+)sql";
+
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -63,6 +76,7 @@ Status applyOne(Database& db, const Migration& m) {
 const std::vector<Migration>& schemaMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "events and metric_samples", kSchemaV1},
+      {2, "accounts", kSchemaV2},
   };
   return kMigrations;
 }
