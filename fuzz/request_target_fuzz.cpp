@@ -1,6 +1,6 @@
-// Fuzzes the HTTP request-target parser (src/http/request_target.h): it must never crash,
+// Fuzzes the HTTP request-target parser (src/proto/request_target.h): it must never crash,
 // and whatever it accepts must be a normalized path with no ".." segment and no NUL.
-#include "http/request_target.h"
+#include "proto/request_target.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto target = throng::http::parseRequestTarget(input);
+  auto target = throng::proto::parseRequestTarget(input);
   if (!target) return 0;
   const auto& path = target->path;
   if (path.empty() || path.front() != '/') std::abort();

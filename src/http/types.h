@@ -2,7 +2,7 @@
 // handler uses to answer — now or later, from any thread.
 #pragma once
 
-#include "http/request_target.h"
+#include "proto/request_target.h"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -19,6 +19,9 @@
 namespace throng::http {
 
 namespace beast_http = boost::beast::http;
+using proto::parseRequestTarget;
+using proto::percentDecode;
+using proto::RequestTarget;
 using Request = beast_http::request<beast_http::string_body>;
 using StringResponse = beast_http::response<beast_http::string_body>;
 

@@ -1,5 +1,5 @@
 // Parsing of an HTTP request-target (RFC 9112 §3.2, origin-form) into a normalized path and
-// query parameters. Pure: bytes in, value or nothing out; fuzzed by fuzz/request_target_fuzz.cpp.
+// query parameters. Pure: bytes in, value or nothing out; fuzzed by fuzz/request_target_fuzz.cpp. Used by the HTTP layer (src/http).
 #pragma once
 
 #include <optional>
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace throng::http {
+namespace throng::proto {
 
 struct RequestTarget {
   // Percent-decoded path, always starting with '/', with "." segments removed and repeated
@@ -30,4 +30,4 @@ std::optional<RequestTarget> parseRequestTarget(std::string_view target,
 // Percent-decodes `in` (RFC 3986 §2.1); '+' becomes ' ' when `plus_is_space` (form encoding).
 std::optional<std::string> percentDecode(std::string_view in, bool plus_is_space);
 
-}  // namespace throng::http
+}  // namespace throng::proto

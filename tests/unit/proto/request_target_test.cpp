@@ -1,5 +1,5 @@
 // parseRequestTarget and percentDecode: pure parsers, tested on literal targets (style.md rule 8).
-#include "http/request_target.h"
+#include "proto/request_target.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace throng::http {
+namespace throng::proto {
 namespace {
 
 using namespace std::string_view_literals;  // "\0"sv keeps the embedded NUL
@@ -232,4 +232,4 @@ TEST(PercentDecode, RefusesControlCharacters) {
 }
 
 }  // namespace
-}  // namespace throng::http
+}  // namespace throng::proto

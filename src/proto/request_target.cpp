@@ -1,6 +1,6 @@
-#include "http/request_target.h"
+#include "proto/request_target.h"
 
-namespace throng::http {
+namespace throng::proto {
 namespace {
 
 int hexValue(char c) {
@@ -83,4 +83,4 @@ std::optional<RequestTarget> parseRequestTarget(std::string_view target, std::si
   return out;
 }
 
-}  // namespace throng::http
+}  // namespace throng::proto
