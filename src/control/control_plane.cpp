@@ -109,12 +109,33 @@ void ControlPlane::armSampler() {
   });
 }
 
+void ControlPlane::every(std::chrono::milliseconds period, std::function<void()> task) {
+  worker_.post([this, period, task = std::move(task)]() mutable {
+    auto* timer =
+        periodic_timers_.emplace_back(std::make_unique<boost::asio::steady_timer>(worker_.context()))
+            .get();
+    auto tick = std::make_shared<std::function<void()>>();
+    *tick = [timer, period, task = std::move(task), weak = std::weak_ptr(tick)] {
+      timer->expires_after(period);
+      timer->async_wait([timer, &task, weak](const boost::system::error_code& ec) {
+        if (ec) return;
+        task();
+        if (auto next = weak.lock()) (*next)();
+      });
+    };
+    periodic_ticks_.push_back(tick);
+    (*tick)();
+  });
+}
+
 void ControlPlane::stop() {
-  // The sampler timer lives on the control thread: destroy it there before stopping.
+  // The timers live on the control thread: destroy them there before stopping.
   if (sample_timer_) {
     std::promise<void> done;
     worker_.post([this, &done] {
       sample_timer_.reset();
+      periodic_timers_.clear();
+      periodic_ticks_.clear();
       done.set_value();
     });
     done.get_future().wait_for(std::chrono::seconds(2));

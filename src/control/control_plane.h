@@ -50,6 +50,9 @@ class ControlPlane {
 
   Result<std::uint16_t> listen();
   void start();
+  // Runs `task` on the control thread every `period`, from start() on (housekeeping such as
+  // reloading caches). Call after start().
+  void every(std::chrono::milliseconds period, std::function<void()> task);
   // /healthz answers 503 from now on; the listener stays up until stop().
   void setDraining() { draining_.store(true); }
   void stop();
@@ -68,6 +71,8 @@ class ControlPlane {
   MetricsHistory history_;  // touched only on worker_
   SampleSink sample_sink_;
   std::optional<boost::asio::steady_timer> sample_timer_;
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> periodic_timers_;  // control thread
+  std::vector<std::shared_ptr<std::function<void()>>> periodic_ticks_;        // control thread
   std::atomic<bool> draining_{false};
 };
 

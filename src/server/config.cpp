@@ -199,6 +199,22 @@ const std::vector<Key>& schema() {
              into(&C::metrics, &MetricsConfig::retention),
              "how long stored metric samples are kept"),
 
+      textKey(Kind::kString, "xmpp.domain", "localhost", into(&C::xmpp, &XmppConfig::domain),
+              "XMPP domain of accounts (user@domain)"),
+      textKey(Kind::kString, "xmpp.anonymous_domain", "",
+              into(&C::xmpp, &XmppConfig::anonymous_domain),
+              "XMPP domain of anonymous viewers (SASL ANONYMOUS); empty = anon.<xmpp.domain>"),
+      textKey(Kind::kString, "xmpp.muc_domain", "", into(&C::xmpp, &XmppConfig::muc_domain),
+              "XMPP domain of the chat rooms (XEP-0045); empty = rooms.<xmpp.domain>"),
+      textKey(Kind::kIpAddress, "xmpp.tcp_bind", "0.0.0.0", into(&C::xmpp, &XmppConfig::tcp_bind),
+              "address of the XMPP client listener (RFC 6120 over TCP)")
+          .demo("127.0.0.1"),
+      intKey("xmpp.tcp_port", 0, 65535, 5222, into(&C::xmpp, &XmppConfig::tcp_port),
+             "port of the XMPP client listener; 0 = ephemeral"),
+      intKey("xmpp.max_stanza_bytes", 1024, 16777216, 65536,
+             into(&C::xmpp, &XmppConfig::max_stanza_bytes),
+             "largest stanza a client may send; larger ones end the stream with policy-violation"),
+
       boolKey("debug.busy_route", false, into(&C::debug, &DebugConfig::busy_route),
               "enables GET /debug/busy?ms=N on the public port, which spins a worker for N ms; "
               "for load tests only"),

@@ -68,6 +68,15 @@ struct LogConfig {
   std::string level;  // trace|debug|info|warn|error|off, as setLogLevel() takes it
 };
 
+struct XmppConfig {
+  std::string domain;            // accounts' XMPP domain
+  std::string anonymous_domain;  // empty = "anon." + domain
+  std::string muc_domain;        // empty = "rooms." + domain
+  std::string tcp_bind;
+  int tcp_port;  // 0 = ephemeral
+  std::size_t max_stanza_bytes;
+};
+
 struct DebugConfig {
   bool busy_route;  // GET /debug/busy?ms=N on the public port; load tests only
 };
@@ -80,6 +89,7 @@ struct Config {
   StorageConfig storage;
   MetricsConfig metrics;
   DebugConfig debug;
+  XmppConfig xmpp;
 };
 
 // The message always starts with the key (or the file) it is about and says why, e.g.

@@ -2,6 +2,10 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "chat/account_loader.h"
+#include "chat/chat_service.h"
+#include "chat/xmpp_tcp.h"
+#include "chat/xmpp_websocket.h"
 #include "control/control_plane.h"
 #include "http/server.h"
 #include "http/static_files.h"
@@ -98,7 +102,13 @@ struct Runtime::Parts {
   std::optional<asio::ssl::context> tls;
   http::Router public_router;
   std::unique_ptr<http::StaticFiles> static_files;
+  // Declared before the pool: connections still queued on a worker when it is destroyed call
+  // back into the chat service.
+  std::unique_ptr<chat::ChatService> chat;
+  std::unique_ptr<chat::XmppWebSocketHandler> xmpp_websocket;
   std::unique_ptr<net::WorkerPool> pool;
+  // Declared after the pool: listeners' acceptors must go before the io_contexts they use.
+  std::unique_ptr<chat::XmppTcpServer> xmpp_tcp;
   std::unique_ptr<http::Server> public_server;
   std::unique_ptr<control::ControlPlane> control;
   std::string public_url;
@@ -190,8 +200,28 @@ void Runtime::start() {
     files->serve(context, std::move(responder));
   });
 
-  // Workers and the public listener.
+  // Workers, the chat, and the public listener.
   p.pool = std::make_unique<net::WorkerPool>(cfg.server.workers);
+  chat::ChatOptions chat_options;
+  chat_options.domain = cfg.xmpp.domain;
+  chat_options.anonymous_domain =
+      cfg.xmpp.anonymous_domain.empty() ? "anon." + cfg.xmpp.domain : cfg.xmpp.anonymous_domain;
+  chat_options.muc_domain =
+      cfg.xmpp.muc_domain.empty() ? "rooms." + cfg.xmpp.domain : cfg.xmpp.muc_domain;
+  chat_options.limits.max_stanza_bytes = cfg.xmpp.max_stanza_bytes;
+  p.chat = std::make_unique<chat::ChatService>(chat_options, p.pool->all());
+  chat::reloadAccounts(*p.storage, p.chat->accounts());
+  p.storage->flush();
+  spdlog::info("chat: domain {}, anonymous {}, rooms {}; {} accounts", chat_options.domain,
+               chat_options.anonymous_domain, chat_options.muc_domain, p.chat->accounts().size());
+  p.xmpp_websocket = std::make_unique<chat::XmppWebSocketHandler>(*p.chat);
+  p.public_router.addWebSocket(std::string(chat::kXmppWebSocketPath), p.xmpp_websocket.get());
+  chat::XmppTcpOptions xmpp_tcp_options;
+  xmpp_tcp_options.endpoint = endpointFor(cfg.xmpp.tcp_bind, cfg.xmpp.tcp_port, "xmpp.tcp_bind");
+  probePortFree(xmpp_tcp_options.endpoint, "xmpp.tcp_port");
+  p.xmpp_tcp = std::make_unique<chat::XmppTcpServer>(xmpp_tcp_options, *p.chat, p.pool->all());
+  auto xmpp_port = p.xmpp_tcp->listen();
+  if (!xmpp_port) throw StartupError("config key 'xmpp.tcp_port': " + xmpp_port.error().message);
   const auto public_endpoint = endpointFor(cfg.http.bind, cfg.http.port, "http.bind");
   probePortFree(public_endpoint, "http.port");
   http::ServerOptions public_options;
@@ -227,16 +257,23 @@ void Runtime::start() {
 
   p.pool->start();
   p.public_server->start();
+  p.xmpp_tcp->start();
   p.control->start();
+  // Accounts added with `throng user` while the server runs are picked up within this period.
+  p.control->every(std::chrono::seconds(10), [storage = p.storage.get(), chat = p.chat.get()] {
+    chat::reloadAccounts(*storage, chat->accounts());
+  });
 
   const std::string scheme = p.tls ? "https" : "http";
   p.public_url = cfg.server.public_url.empty()
                      ? fmt::format("{}://{}:{}/", scheme, hostForUrl(public_endpoint.address()),
                                    *public_port)
                      : cfg.server.public_url;
-  spdlog::info("{} workers; public HTTP on {}:{}; control plane on {}:{}", p.pool->size(),
-               public_endpoint.address().to_string(), *public_port,
-               control_options.endpoint.address().to_string(), *control_port);
+  spdlog::info("{} workers; public HTTP on {}:{}; XMPP on {}:{} and {}; control plane on {}:{}",
+               p.pool->size(), public_endpoint.address().to_string(), *public_port,
+               xmpp_tcp_options.endpoint.address().to_string(), *xmpp_port,
+               chat::kXmppWebSocketPath, control_options.endpoint.address().to_string(),
+               *control_port);
   spdlog::info("admin token in {}", adminTokenPath(p.data_dir).string());
 
   if (!p.ready_file.empty()) {
@@ -253,6 +290,13 @@ void Runtime::start() {
           {"tls", p.tls.has_value()}}},
         {"control",
          {{"address", control_options.endpoint.address().to_string()}, {"port", *control_port}}},
+        {"xmpp",
+         {{"domain", chat_options.domain},
+          {"anonymous_domain", chat_options.anonymous_domain},
+          {"muc_domain", chat_options.muc_domain},
+          {"tcp", {{"address", xmpp_tcp_options.endpoint.address().to_string()},
+                   {"port", *xmpp_port}}},
+          {"websocket_path", chat::kXmppWebSocketPath}}},
     };
     try {
       writeReadyFile(p.ready_file, ready);
@@ -329,7 +373,8 @@ int Runtime::waitForShutdown() {
   bool draining = false;
 
   std::function<void()> check_drained = [&] {
-    const auto open = p.public_server->counters().open_connections.load();
+    const auto open = p.public_server->counters().open_connections.load() +
+                      p.xmpp_tcp->counters().open_connections.load();
     if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
       if (open != 0) spdlog::warn("drain timeout: closing {} connections", open);
       main_loop.stop();
@@ -356,6 +401,7 @@ int Runtime::waitForShutdown() {
         deadline = std::chrono::steady_clock::now() + p.config.server.drain_timeout;
         p.control->setDraining();
         p.public_server->beginDrain();
+        p.xmpp_tcp->beginDrain();
         signals.async_wait(on_signal);
         check_drained();
       };

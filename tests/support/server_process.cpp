@@ -44,6 +44,8 @@ void ServerProcess::writeConfig() {
   tables["http"]["port"] = "0";
   tables["control"]["bind"] = "\"127.0.0.1\"";
   tables["control"]["port"] = "0";
+  tables["xmpp"]["tcp_bind"] = "\"127.0.0.1\"";
+  tables["xmpp"]["tcp_port"] = "0";
   tables["log"]["level"] = "\"info\"";
   for (const auto& [key, value] : options_.extra_toml) {
     const auto dot = key.find('.');

@@ -1,0 +1,220 @@
+#include "chat/xmpp_tcp.h"
+
+#include "net/listen.h"
+#include "net/worker.h"
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <deque>
+#include <unordered_set>
+
+namespace throng::chat {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// One read per loop turn of at most this much: large enough for a burst of stanzas, small
+// enough that one client cannot hold the worker for long.
+constexpr std::size_t kReadChunkBytes = 16 * 1024;
+// At most this many queued buffers go into one writev (IOV_MAX is 1024 on Linux).
+constexpr std::size_t kMaxIovecs = 64;
+
+class TcpClient final : public ClientStreamTransport,
+                        public std::enable_shared_from_this<TcpClient> {
+ public:
+  TcpClient(tcp::socket socket, ChatService& service, std::shared_ptr<XmppTcpCounters> counters,
+            std::size_t budget)
+      : socket_(std::move(socket)),
+        counters_(std::move(counters)),
+        budget_(budget),
+        stream_(service.options(),
+                ClientStreamOptions{/*framed=*/false, remoteIsLoopback(socket_)}, *this,
+                service.currentShard(),
+                [&service](std::string_view user, sasl::ScramHash hash) {
+                  return service.accounts().lookup(user, hash);
+                },
+                &ChatService::randomId) {
+    counters_->open_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~TcpClient() override {
+    stream_.onTransportClosed();
+    counters_->open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void start(std::unordered_set<TcpClient*>& registry) {
+    registry_ = &registry;
+    registry.insert(this);
+    read();
+  }
+  void drain() { stream_.fail("system-shutdown", "the server is shutting down"); }
+
+  void send(SharedBytes bytes) override {
+    if (closing_ || dead_) return;
+    if (queued_ + bytes.size() > budget_) {
+      // design.md §4 step 6: a reader that cannot keep up is cut off, and counted.
+      counters_->dropped_slow.fetch_add(1, std::memory_order_relaxed);
+      dead_ = true;
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+      return;
+    }
+    queued_ += bytes.size();
+    outbox_.push_back(std::move(bytes));
+    if (!writing_) flush();
+  }
+
+  void close() override {
+    closing_ = true;
+    if (!writing_) shutdown();
+  }
+
+ private:
+  static bool remoteIsLoopback(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    return !ec && remote.address().is_loopback();
+  }
+
+  void read() {
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                              if (ec) {
+                                self->finish();
+                                return;
+                              }
+                              self->stream_.onBytes(std::string_view(self->buffer_.data(), n));
+                              if (!self->dead_) self->read();
+                            });
+  }
+
+  // Everything queued goes out in one writev (design.md §4 step 5).
+  void flush() {
+    if (outbox_.empty()) {
+      if (closing_) shutdown();
+      return;
+    }
+    writing_ = true;
+    in_flight_ = std::min(outbox_.size(), kMaxIovecs);
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(in_flight_);
+    for (std::size_t i = 0; i < in_flight_; ++i) {
+      const auto view = outbox_[i].view();
+      buffers.emplace_back(view.data(), view.size());
+    }
+    asio::async_write(socket_, buffers,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        for (std::size_t i = 0; i < self->in_flight_; ++i) {
+                          self->queued_ -= self->outbox_.front().size();
+                          self->outbox_.pop_front();
+                        }
+                        if (ec) {
+                          self->dead_ = true;
+                          return;
+                        }
+                        self->flush();
+                      });
+  }
+
+  void shutdown() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  void finish() {
+    dead_ = true;
+    if (registry_) registry_->erase(this);
+    registry_ = nullptr;
+    stream_.onTransportClosed();
+  }
+
+  tcp::socket socket_;
+  std::shared_ptr<XmppTcpCounters> counters_;
+  std::size_t budget_;
+  std::array<char, kReadChunkBytes> buffer_{};
+  std::deque<SharedBytes> outbox_;
+  std::size_t queued_ = 0;
+  std::size_t in_flight_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool dead_ = false;
+  std::unordered_set<TcpClient*>* registry_ = nullptr;  // the worker's; outlives us
+  ClientStream stream_;  // last: it calls into the members above while being destroyed
+};
+
+}  // namespace
+
+struct XmppTcpServer::Slot {
+  net::Worker* worker;
+  std::optional<tcp::acceptor> acceptor;
+  std::unordered_set<TcpClient*> clients;  // touched only on `worker`
+};
+
+XmppTcpServer::XmppTcpServer(XmppTcpOptions options, ChatService& service,
+                             std::vector<net::Worker*> workers)
+    : options_(std::move(options)),
+      service_(service),
+      counters_(std::make_shared<XmppTcpCounters>()) {
+  for (auto* worker : workers) {
+    auto slot = std::make_unique<Slot>();
+    slot->worker = worker;
+    slots_.push_back(std::move(slot));
+  }
+}
+
+XmppTcpServer::~XmppTcpServer() = default;
+
+Result<std::uint16_t> XmppTcpServer::listen() {
+  tcp::endpoint endpoint = options_.endpoint;
+  for (auto& slot : slots_) {
+    auto acceptor = net::openReusePortAcceptor(slot->worker->context(), endpoint, options_.backlog);
+    if (!acceptor) return acceptor.error();
+    endpoint.port(acceptor->local_endpoint().port());
+    slot->acceptor.emplace(std::move(acceptor.value()));
+  }
+  return endpoint.port();
+}
+
+void XmppTcpServer::start() {
+  for (auto& slot : slots_) {
+    Slot* s = slot.get();
+    s->worker->post([this, s] { accept(*s); });
+  }
+}
+
+void XmppTcpServer::accept(Slot& slot) {
+  slot.acceptor->async_accept(
+      slot.worker->context(), [this, &slot](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !slot.acceptor->is_open()) return;
+        if (!ec) {
+          counters_->accepted.fetch_add(1, std::memory_order_relaxed);
+          boost::system::error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          std::make_shared<TcpClient>(std::move(socket), service_, counters_,
+                                      options_.outbox_budget_bytes)
+              ->start(slot.clients);
+        }
+        accept(slot);
+      });
+}
+
+void XmppTcpServer::beginDrain() {
+  for (auto& slot : slots_) {
+    Slot* s = slot.get();
+    s->worker->post([s] {
+      boost::system::error_code ignored;
+      if (s->acceptor) s->acceptor->close(ignored);
+      std::vector<TcpClient*> clients(s->clients.begin(), s->clients.end());
+      for (auto* client : clients) {
+        if (s->clients.count(client) != 0) client->drain();
+      }
+    });
+  }
+}
+
+}  // namespace throng::chat

@@ -1,0 +1,54 @@
+// Starts the real throng binary for a client test: loopback only, ephemeral ports, a fresh
+// data directory; resolves once the ready file names every listener.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const throngBinary =
+  process.env.THRONG_BINARY ?? new URL("../../build/dev/src/cli/throng", import.meta.url).pathname;
+
+export async function startThrong({ accounts = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "throng-client-"));
+  const dataDir = join(dir, "data");
+  for (const [name, password] of Object.entries(accounts)) {
+    execFileSync(throngBinary, ["user", "add", name, "--password-stdin", "--data-dir", dataDir], {
+      input: `${password}\n`,
+    });
+  }
+  const config = join(dir, "throng.toml");
+  writeFileSync(
+    config,
+    [
+      "[server]", "workers = 2", `data_dir = "${dataDir}"`,
+      "[http]", 'bind = "127.0.0.1"', "port = 0",
+      "[control]", 'bind = "127.0.0.1"', "port = 0",
+      "[xmpp]", 'tcp_bind = "127.0.0.1"', "tcp_port = 0",
+    ].join("\n"),
+  );
+  const readyFile = join(dir, "ready.json");
+  const child = spawn(throngBinary, ["serve", "--config", config, "--ready-file", readyFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const deadline = Date.now() + 20000;
+  while (!existsSync(readyFile)) {
+    if (child.exitCode !== null) throw new Error(`throng exited early:\n${log}`);
+    if (Date.now() > deadline) throw new Error(`throng not ready in 20 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ready = JSON.parse(readFileSync(readyFile, "utf8"));
+  return {
+    ready,
+    ws: `ws://127.0.0.1:${ready.http.port}${ready.xmpp.websocket_path}`,
+    tcp: `xmpp://127.0.0.1:${ready.xmpp.tcp.port}`,
+    log: () => log,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
