@@ -170,14 +170,14 @@ XmppTcpServer::XmppTcpServer(XmppTcpOptions options, ChatService& service,
 XmppTcpServer::~XmppTcpServer() = default;
 
 Result<std::uint16_t> XmppTcpServer::listen() {
-  tcp::endpoint endpoint = options_.endpoint;
-  for (auto& slot : slots_) {
-    auto acceptor = net::openReusePortAcceptor(slot->worker->context(), endpoint, options_.backlog);
-    if (!acceptor) return acceptor.error();
-    endpoint.port(acceptor->local_endpoint().port());
-    slot->acceptor.emplace(std::move(acceptor.value()));
+  std::vector<net::Worker*> workers;
+  for (auto& slot : slots_) workers.push_back(slot->worker);
+  auto acceptors = net::openAcceptorsOnWorkers(options_.endpoint, workers, options_.backlog);
+  if (!acceptors) return acceptors.error();
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    slots_[i]->acceptor.emplace(std::move(acceptors.value()[i]));
   }
-  return endpoint.port();
+  return slots_.front()->acceptor->local_endpoint().port();
 }
 
 void XmppTcpServer::start() {

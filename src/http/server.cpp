@@ -33,15 +33,14 @@ Server::Server(ServerOptions options, Router& router, std::vector<net::Worker*> 
 Server::~Server() = default;
 
 Result<std::uint16_t> Server::listen() {
-  tcp::endpoint endpoint = options_.endpoint;
-  for (auto& slot : slots_) {
-    auto acceptor = net::openReusePortAcceptor(slot->worker->context(), endpoint, options_.backlog);
-    if (!acceptor) return acceptor.error();
-    // Port 0: the first socket picked a port; every other worker joins that one.
-    endpoint.port(acceptor->local_endpoint().port());
-    slot->acceptor.emplace(std::move(acceptor.value()));
+  std::vector<net::Worker*> workers;
+  for (auto& slot : slots_) workers.push_back(slot->worker);
+  auto acceptors = net::openAcceptorsOnWorkers(options_.endpoint, workers, options_.backlog);
+  if (!acceptors) return acceptors.error();
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    slots_[i]->acceptor.emplace(std::move(acceptors.value()[i]));
   }
-  port_ = endpoint.port();
+  port_ = slots_.front()->acceptor->local_endpoint().port();
   return port_;
 }
 

@@ -1,5 +1,7 @@
 #include "net/listen.h"
 
+#include "net/worker.h"
+
 #include <fmt/format.h>
 
 #include <sys/socket.h>
@@ -31,6 +33,20 @@ Result<tcp::acceptor> openReusePortAcceptor(asio::io_context& io, const tcp::end
   acceptor.listen(backlog, ec);
   if (ec) return fail("listen on");
   return Result<tcp::acceptor>(std::move(acceptor));
+}
+
+Result<std::vector<tcp::acceptor>> openAcceptorsOnWorkers(const tcp::endpoint& endpoint,
+                                                          const std::vector<Worker*>& workers,
+                                                          int backlog) {
+  std::vector<tcp::acceptor> acceptors;
+  tcp::endpoint next = endpoint;
+  for (auto* worker : workers) {
+    auto acceptor = openReusePortAcceptor(worker->context(), next, backlog);
+    if (!acceptor) return acceptor.error();
+    next.port(acceptor->local_endpoint().port());
+    acceptors.push_back(std::move(acceptor.value()));
+  }
+  return acceptors;
 }
 
 Result<asio::ip::address> parseAddress(const std::string& text, const std::string& what) {

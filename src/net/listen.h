@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <string>
+#include <vector>
 
 namespace throng::net {
 
@@ -15,6 +16,14 @@ namespace throng::net {
 // naming the address.
 Result<boost::asio::ip::tcp::acceptor> openReusePortAcceptor(
     boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, int backlog);
+
+class Worker;
+
+// One acceptor per worker on `endpoint`, each on its worker's io_context, in worker order.
+// Port 0: the first socket picks a port and every other worker joins that one.
+Result<std::vector<boost::asio::ip::tcp::acceptor>> openAcceptorsOnWorkers(
+    const boost::asio::ip::tcp::endpoint& endpoint, const std::vector<Worker*>& workers,
+    int backlog);
 
 // Parses "127.0.0.1", "::1", "0.0.0.0" into an address, or an Error naming `what`.
 Result<boost::asio::ip::address> parseAddress(const std::string& text, const std::string& what);
