@@ -17,7 +17,7 @@ constexpr double kMaxExactInteger = 9007199254740992.0;
 constexpr double kMinFixed = 1e-4;
 constexpr double kMaxFixed = 1e21;
 
-bool isValidMetricName(std::string_view name) {
+[[maybe_unused]] bool isValidMetricName(std::string_view name) {
   // [a-zA-Z_:][a-zA-Z0-9_:]* (text format 0.0.4, "metric names").
   if (name.empty()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -29,7 +29,7 @@ bool isValidMetricName(std::string_view name) {
   return true;
 }
 
-bool isValidLabelName(std::string_view name) {
+[[maybe_unused]] bool isValidLabelName(std::string_view name) {
   // [a-zA-Z_][a-zA-Z0-9_]*; names starting with __ are reserved for Prometheus itself.
   if (name.empty() || name.starts_with("__")) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
