@@ -170,14 +170,7 @@ XmppTcpServer::XmppTcpServer(XmppTcpOptions options, ChatService& service,
 XmppTcpServer::~XmppTcpServer() = default;
 
 Result<std::uint16_t> XmppTcpServer::listen() {
-  std::vector<net::Worker*> workers;
-  for (auto& slot : slots_) workers.push_back(slot->worker);
-  auto acceptors = net::openAcceptorsOnWorkers(options_.endpoint, workers, options_.backlog);
-  if (!acceptors) return acceptors.error();
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    slots_[i]->acceptor.emplace(std::move(acceptors.value()[i]));
-  }
-  return slots_.front()->acceptor->local_endpoint().port();
+  return net::listenOnSlots(slots_, options_.endpoint, options_.backlog);
 }
 
 void XmppTcpServer::start() {

@@ -33,15 +33,9 @@ Server::Server(ServerOptions options, Router& router, std::vector<net::Worker*> 
 Server::~Server() = default;
 
 Result<std::uint16_t> Server::listen() {
-  std::vector<net::Worker*> workers;
-  for (auto& slot : slots_) workers.push_back(slot->worker);
-  auto acceptors = net::openAcceptorsOnWorkers(options_.endpoint, workers, options_.backlog);
-  if (!acceptors) return acceptors.error();
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    slots_[i]->acceptor.emplace(std::move(acceptors.value()[i]));
-  }
-  port_ = slots_.front()->acceptor->local_endpoint().port();
-  return port_;
+  auto port = net::listenOnSlots(slots_, options_.endpoint, options_.backlog);
+  if (port) port_ = *port;
+  return port;
 }
 
 void Server::start() {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,22 @@ class Worker;
 Result<std::vector<boost::asio::ip::tcp::acceptor>> openAcceptorsOnWorkers(
     const boost::asio::ip::tcp::endpoint& endpoint, const std::vector<Worker*>& workers,
     int backlog);
+
+// For a server keeping one slot per worker (each with `Worker* worker` and
+// `std::optional<tcp::acceptor> acceptor`): opens the acceptors into the slots and returns
+// the bound port.
+template <class SlotPtrs>
+Result<std::uint16_t> listenOnSlots(SlotPtrs& slots, const boost::asio::ip::tcp::endpoint& endpoint,
+                                    int backlog) {
+  std::vector<Worker*> workers;
+  for (auto& slot : slots) workers.push_back(slot->worker);
+  auto acceptors = openAcceptorsOnWorkers(endpoint, workers, backlog);
+  if (!acceptors) return acceptors.error();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    slots[i]->acceptor.emplace(std::move(acceptors.value()[i]));
+  }
+  return slots.front()->acceptor->local_endpoint().port();
+}
 
 // Parses "127.0.0.1", "::1", "0.0.0.0" into an address, or an Error naming `what`.
 Result<boost::asio::ip::address> parseAddress(const std::string& text, const std::string& what);

@@ -12,75 +12,54 @@ bool matches(const XmlElement& e, std::string_view name, std::string_view xmlns)
 
 }  // namespace
 
-void escapeText(std::string& out, std::string_view text) {
-  std::size_t plain = 0;  // start of the run copied verbatim
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char* ref = nullptr;
-    switch (text[i]) {
-      case '&':
-        ref = "&amp;";
-        break;
-      case '<':
-        ref = "&lt;";
-        break;
-      // '>' only needs escaping after "]]" (XML 1.0 §2.4); escaping it always is simpler.
-      case '>':
-        ref = "&gt;";
-        break;
-      // A literal CR would be normalized to LF by the reader (XML 1.0 §2.11).
-      case '\r':
-        ref = "&#13;";
-        break;
-      default:
-        continue;
-    }
-    out.append(text.data() + plain, i - plain);
-    out.append(ref);
-    plain = i + 1;
+namespace {
+
+// The character reference for `c` in text or in an attribute value, or nullptr to copy it.
+const char* referenceFor(char c, bool in_attribute) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    // '>' only needs escaping after "]]" (XML 1.0 §2.4); escaping it always is simpler.
+    case '>':
+      return "&gt;";
+    // A literal CR would be normalized to LF by the reader (XML 1.0 §2.11).
+    case '\r':
+      return "&#13;";
+    // Attribute-value normalization (XML 1.0 §3.3.3) turns literal TAB/LF into spaces;
+    // character references survive it. Quotes: both, whichever delimiter is used.
+    case '\t':
+      return in_attribute ? "&#9;" : nullptr;
+    case '\n':
+      return in_attribute ? "&#10;" : nullptr;
+    case '"':
+      return in_attribute ? "&quot;" : nullptr;
+    case '\'':
+      return in_attribute ? "&apos;" : nullptr;
+    default:
+      return nullptr;
   }
-  out.append(text.data() + plain, text.size() - plain);
 }
 
-void escapeAttribute(std::string& out, std::string_view value) {
-  std::size_t plain = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char* ref = nullptr;
-    switch (value[i]) {
-      case '&':
-        ref = "&amp;";
-        break;
-      case '<':
-        ref = "&lt;";
-        break;
-      case '>':
-        ref = "&gt;";
-        break;
-      case '"':
-        ref = "&quot;";
-        break;
-      case '\'':
-        ref = "&apos;";
-        break;
-      // Attribute-value normalization (XML 1.0 §3.3.3) turns literal TAB/LF/CR into spaces;
-      // character references survive it.
-      case '\t':
-        ref = "&#9;";
-        break;
-      case '\n':
-        ref = "&#10;";
-        break;
-      case '\r':
-        ref = "&#13;";
-        break;
-      default:
-        continue;
-    }
-    out.append(value.data() + plain, i - plain);
+// Copies runs that need no escaping in one append each (this is the serializer's hot loop).
+void escapeInto(std::string& out, std::string_view in, bool in_attribute) {
+  std::size_t plain = 0;  // start of the run copied verbatim
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char* ref = referenceFor(in[i], in_attribute);
+    if (ref == nullptr) continue;
+    out.append(in.data() + plain, i - plain);
     out.append(ref);
     plain = i + 1;
   }
-  out.append(value.data() + plain, value.size() - plain);
+  out.append(in.data() + plain, in.size() - plain);
 }
+
+}  // namespace
+
+void escapeText(std::string& out, std::string_view text) { escapeInto(out, text, false); }
+
+void escapeAttribute(std::string& out, std::string_view value) { escapeInto(out, value, true); }
 
 XmlElement::XmlElement(std::string name, std::string xmlns)
     : name_(std::move(name)), xmlns_(std::move(xmlns)) {}
