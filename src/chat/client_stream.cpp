@@ -161,6 +161,7 @@ void ClientStream::onStanza(proto::XmlElement stanza) {
         }
       }
       stanza.setAttribute("from", jid_->full());
+      if (options_.counters) options_.counters->stanzas_in.fetch_add(1, std::memory_order_relaxed);
       listener_.onClientStanza(*this, std::move(stanza));
       return;
     }
@@ -287,6 +288,7 @@ void ClientStream::bindResource(const proto::XmlElement& iq) {
     return;
   }
   jid_ = std::move(jid);
+  address_ = SharedBytes(attr(jid_->full()));
   proto::XmlElement reply("iq", std::string(kClientNs));
   reply.setAttribute("type", "result");
   if (const auto* id = iq.attribute("id")) reply.setAttribute("id", *id);
@@ -307,7 +309,17 @@ void ClientStream::onStreamClose() {
 
 void ClientStream::sendStanza(const proto::XmlElement& stanza) {
   if (state_ == State::kClosed) return;
+  if (options_.counters) options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);
   sendRaw(stanzaString(stanza));
+}
+
+void ClientStream::sendRouted(const RoutedStanza& stanza) {
+  if (state_ != State::kBound) return;
+  if (transport_.sendPieces(stanza.head, address_, stanza.tail, stanza.delivery)) {
+    if (options_.counters) options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);
+  } else if (options_.counters) {
+    options_.counters->shed.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 std::string ClientStream::stanzaString(const proto::XmlElement& stanza) const {

@@ -13,6 +13,8 @@
 
 #include "base/shared_bytes.h"
 #include "chat/chat_options.h"
+#include "chat/routed_stanza.h"
+#include "chat/stream_counters.h"
 #include "chat/sasl/mechanism.h"
 #include "chat/sasl/scram.h"
 #include "proto/jid.h"
@@ -33,6 +35,11 @@ class ClientStreamTransport {
   virtual ~ClientStreamTransport() = default;
   // Queues bytes: over WebSocket exactly one frame (one complete element, RFC 7395 §3.3.3).
   virtual void send(SharedBytes bytes) = 0;
+  // Queues one stanza made of several pieces (RoutedStanza: head, recipient, tail) without
+  // copying them. A kSheddable stanza may be dropped when the outbox is under pressure;
+  // returns false when it was.
+  virtual bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
+                          Delivery delivery) = 0;
   // Closes after the queued bytes are written.
   virtual void close() = 0;
 };
@@ -51,6 +58,7 @@ class ClientStreamListener {
 struct ClientStreamOptions {
   bool framed = false;         // WebSocket (RFC 7395) rather than a TCP stream
   bool plain_allowed = false;  // PLAIN only over TLS or loopback (RFC 6120 §6.4.2)
+  StreamCounters* counters = nullptr;  // the worker's; null in tests that do not count
 };
 
 class ClientStream final : public proto::XmlStreamListener {
@@ -73,11 +81,15 @@ class ClientStream final : public proto::XmlStreamListener {
 
   // Sends a stanza to the client (the chat core's way out).
   void sendStanza(const proto::XmlElement& stanza);
+  // Sends a stanza serialized once for many recipients, addressed to this client.
+  void sendRouted(const RoutedStanza& stanza);
   // Sends a stream error (RFC 6120 §4.9) and closes the stream.
   void fail(std::string_view condition, std::string_view text = {});
 
   bool bound() const { return state_ == State::kBound; }
   const proto::Jid& jid() const { return *jid_; }  // only once bound()
+  // The full JID, attribute-escaped, as the 'to' of a RoutedStanza (only once bound()).
+  const SharedBytes& address() const { return address_; }
   bool anonymous() const { return anonymous_; }
   const std::string& streamId() const { return stream_id_; }
 
@@ -115,6 +127,7 @@ class ClientStream final : public proto::XmlStreamListener {
   bool authenticated_ = false;
   std::unique_ptr<sasl::ServerMechanism> mechanism_;  // allocated by this, during SASL
   std::optional<proto::Jid> jid_;  // set by resource binding
+  SharedBytes address_;            // jid_, escaped for an attribute
 };
 
 }  // namespace throng::chat

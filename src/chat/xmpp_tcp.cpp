@@ -22,7 +22,7 @@ namespace {
 // enough that one client cannot hold the worker for long.
 constexpr std::size_t kReadChunkBytes = 16 * 1024;
 // At most this many queued buffers go into one writev (IOV_MAX is 1024 on Linux).
-constexpr std::size_t kMaxIovecs = 64;
+constexpr std::size_t kMaxIovecs = 256;
 
 class TcpClient final : public ClientStreamTransport,
                         public std::enable_shared_from_this<TcpClient> {
@@ -55,17 +55,25 @@ class TcpClient final : public ClientStreamTransport,
 
   void send(SharedBytes bytes) override {
     if (closing_ || dead_) return;
-    if (queued_ + bytes.size() > budget_) {
-      // design.md §4 step 6: a reader that cannot keep up is cut off, and counted.
-      counters_->dropped_slow.fetch_add(1, std::memory_order_relaxed);
-      dead_ = true;
-      boost::system::error_code ignored;
-      socket_.close(ignored);
-      return;
-    }
+    if (!fits(bytes.size())) return;
     queued_ += bytes.size();
     outbox_.push_back(std::move(bytes));
     if (!writing_) flush();
+  }
+
+  bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
+                  Delivery delivery) override {
+    if (closing_ || dead_) return false;
+    const std::size_t size = head.size() + to.size() + tail.size();
+    // Shed first (design.md §4 step 6): past half the budget, presences wait for no one.
+    if (delivery == Delivery::kSheddable && (queued_ + size) * 2 > budget_) return false;
+    if (!fits(size)) return false;
+    queued_ += size;
+    outbox_.push_back(head);
+    outbox_.push_back(to);
+    outbox_.push_back(tail);
+    if (!writing_) flush();
+    return true;
   }
 
   void close() override {
@@ -74,6 +82,17 @@ class TcpClient final : public ClientStreamTransport,
   }
 
  private:
+  // False, and the connection cut off, when `size` more bytes would exceed the budget:
+  // design.md §4 step 6, a reader that cannot keep up is disconnected, and counted.
+  bool fits(std::size_t size) {
+    if (queued_ + size <= budget_) return true;
+    counters_->dropped_slow.fetch_add(1, std::memory_order_relaxed);
+    dead_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    return false;
+  }
+
   static bool remoteIsLoopback(const tcp::socket& socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);

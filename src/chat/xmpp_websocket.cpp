@@ -7,6 +7,8 @@ namespace {
 constexpr std::uint16_t kNormalClosure = 1000;
 constexpr std::uint16_t kPolicyViolation = 1008;
 
+constexpr std::size_t kOutboxBudgetBytes = 1024 * 1024;
+
 class WebSocketClient final : public http::WebSocketListener, public ClientStreamTransport {
  public:
   WebSocketClient(ChatService& service, http::WebSocketConnection& connection)
@@ -33,6 +35,20 @@ class WebSocketClient final : public http::WebSocketListener, public ClientStrea
       closing_ = true;
       connection_.close(kPolicyViolation, "too slow: outbox full");
     }
+  }
+  bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
+                  Delivery delivery) override {
+    if (closed_) return false;
+    // Shed first (design.md §4 step 6): past half the budget, presences wait for no one.
+    if (delivery == Delivery::kSheddable &&
+        connection_.queuedBytes() * 2 > kOutboxBudgetBytes) {
+      return false;
+    }
+    std::string frame;
+    frame.reserve(head.size() + to.size() + tail.size());
+    frame.append(head.view()).append(to.view()).append(tail.view());
+    send(SharedBytes(std::move(frame)));
+    return true;
   }
   void close() override {
     if (closed_ || closing_) return;

@@ -16,6 +16,11 @@ namespace {
 
 struct RecordingTransport : ClientStreamTransport {
   void send(SharedBytes bytes) override { sent.emplace_back(bytes.view()); }
+  bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
+                  Delivery) override {
+    sent.push_back(std::string(head.view()) + std::string(to.view()) + std::string(tail.view()));
+    return true;
+  }
   void close() override { closed = true; }
   std::string take() {
     std::string all;

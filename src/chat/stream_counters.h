@@ -1,0 +1,18 @@
+// Counters of the chat's client streams, one set per worker (ChatShard) so that increments
+// never share a cache line across workers; /metrics sums them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace throng::chat {
+
+struct StreamCounters {
+  std::atomic<std::uint64_t> stanzas_in{0};    // stanzas received from bound clients
+  std::atomic<std::uint64_t> stanzas_out{0};   // stanzas queued to clients (any state)
+  std::atomic<std::uint64_t> shed{0};          // sheddable stanzas dropped: outbox under pressure
+  std::atomic<std::uint64_t> dropped_slow{0};  // connections cut off: outbox budget exceeded
+  std::atomic<std::uint64_t> rate_limited{0};  // stanzas refused by a connection's token bucket
+};
+
+}  // namespace throng::chat
