@@ -15,6 +15,7 @@
 #include "chat/account_directory.h"
 #include "chat/chat_options.h"
 #include "chat/client_stream.h"
+#include "chat/stream_counters.h"
 
 #include <mutex>
 #include <string>
@@ -41,6 +42,7 @@ class ChatShard final : public ClientStreamListener {
   bool deliver(const std::string& full_jid, const proto::XmlElement& stanza);
   net::Worker& worker() { return worker_; }
   std::size_t boundStreams() const { return streams_.size(); }
+  StreamCounters& counters() { return counters_; }
 
  private:
   void handleServerIq(ClientStream& stream, const proto::XmlElement& iq);
@@ -49,6 +51,7 @@ class ChatShard final : public ClientStreamListener {
   ChatService& service_;  // owns this
   net::Worker& worker_;   // non-owning: outlives the shard's use
   std::unordered_map<std::string, ClientStream*> streams_;  // full JID → stream (non-owning)
+  StreamCounters counters_;
 };
 
 class ChatService {
@@ -61,6 +64,7 @@ class ChatService {
   // The shard of the worker running the caller (the one that accepted the connection).
   ChatShard& currentShard();
   ChatShard& shard(std::size_t i) { return *shards_.at(i); }
+  std::size_t shardCount() const { return shards_.size(); }
 
   // Random ids for stream ids, nonces, anonymous names and resources (128 bits, hex).
   static std::string randomId();

@@ -33,7 +33,8 @@ class TcpClient final : public ClientStreamTransport,
         counters_(std::move(counters)),
         budget_(budget),
         stream_(service.options(),
-                ClientStreamOptions{/*framed=*/false, remoteIsLoopback(socket_)}, *this,
+                ClientStreamOptions{/*framed=*/false, remoteIsLoopback(socket_),
+                                    &service.currentShard().counters()}, *this,
                 service.currentShard(),
                 [&service](std::string_view user, sasl::ScramHash hash) {
                   return service.accounts().lookup(user, hash);

@@ -13,7 +13,8 @@ class WebSocketClient final : public http::WebSocketListener, public ClientStrea
  public:
   WebSocketClient(ChatService& service, http::WebSocketConnection& connection)
       : connection_(connection),
-        stream_(service.options(), ClientStreamOptions{/*framed=*/true, plainAllowed(connection)},
+        stream_(service.options(), ClientStreamOptions{/*framed=*/true, plainAllowed(connection),
+                                    &service.currentShard().counters()},
                 *this, service.currentShard(),
                 [&service](std::string_view user, sasl::ScramHash hash) {
                   return service.accounts().lookup(user, hash);
