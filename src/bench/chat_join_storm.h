@@ -52,6 +52,7 @@ struct ChatJoinReport {
   Summary join_ms;                  // join presence sent → self-presence received
   Summary connect_to_joined_ms;     // TCP connect started → self-presence received
   std::uint64_t stanzas_received = 0;    // every depth-1 element, all clients, whole session
+  std::uint64_t stanzas_received_join_phase = 0;  // of which before the join phase ended
   std::uint64_t presences_received = 0;  // of which <presence/>
   std::uint64_t groupchat_received = 0;  // live groupchat messages (not history)
   std::uint64_t bytes_received = 0;
