@@ -93,13 +93,13 @@ run_policy() {  # name broadcast-value (empty: the server's default)
       wait "$server_pid" 2>/dev/null || true
       server_pid=""
       if grep -q "${broadcast_key}" "$dir/server.log"; then
-        echo "policy $name: the server refused $broadcast_key = \"$broadcast\" (this build does not" \
-             "have the key yet); skipped:" >&2
+        echo "policy $name: the server refused $broadcast_key = \"$broadcast\" (a build without" \
+             "that key, or a value it does not accept); skipped. Its output:" >&2
       else
         echo "policy $name: the server did not start; skipped:" >&2
       fi
       sed 's/^/  | /' "$dir/server.log" >&2
-      echo "server refused the configuration" >"$dir/note"
+      echo "not run: server refused $broadcast_key" >"$dir/note"
       return 0
     fi
     sleep 0.1
