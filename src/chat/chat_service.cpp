@@ -1,7 +1,14 @@
 #include "chat/chat_service.h"
 
+#include "base/base64.h"
 #include "base/random.h"
+#include "chat/muc/room_persistence.h"
 #include "net/worker.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <functional>
 
 namespace throng::chat {
 namespace {
@@ -50,8 +57,76 @@ bool isErrorOrResult(const proto::XmlElement& stanza) {
 }  // namespace
 
 ChatService::ChatService(ChatOptions options, std::vector<net::Worker*> workers)
-    : options_(std::move(options)) {
-  for (auto* worker : workers) shards_.push_back(std::make_unique<ChatShard>(*this, *worker));
+    : options_(std::move(options)), occupant_id_secret_(randomHexToken(32)) {
+  for (auto* worker : workers) {
+    shards_.push_back(std::make_unique<ChatShard>(*this, *worker, shards_.size()));
+  }
+}
+
+std::size_t ChatService::homeShardOf(std::string_view room) const {
+  return std::hash<std::string_view>{}(room) % shards_.size();
+}
+
+void ChatService::startRooms() {
+  for (auto& shard : shards_) {
+    ChatShard* s = shard.get();
+    s->worker().post([s] { s->muc().start(); });
+  }
+}
+
+void ChatService::stopRooms() {
+  for (auto& shard : shards_) {
+    ChatShard* s = shard.get();
+    s->worker().post([s] { s->muc().stop(); });
+  }
+}
+
+void ChatService::ensureEventRoom(const std::string& name, const std::string& title) {
+  auto& home = shard(homeShardOf(name));
+  home.worker().post([&home, name, title] { home.muc().ensureEventRoom(name, title); });
+}
+
+Status ChatService::restoreRooms(muc::RoomPersistence& persistence) {
+  room_persistence_ = &persistence;
+  auto rooms = persistence.loadAll();
+  if (!rooms) return rooms.error();
+  for (auto& loaded : *rooms) {
+    auto& home = shard(homeShardOf(loaded.room.name));
+    home.worker().post([&home, loaded = std::move(loaded)] { home.muc().restoreRoom(loaded); });
+  }
+  return {};
+}
+
+std::string ChatService::occupantId(std::string_view room, std::string_view bare_jid) const {
+  std::string input;
+  input.reserve(room.size() + 1 + bare_jid.size());
+  input.append(room).push_back('\0');
+  input.append(bare_jid);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_size = 0;
+  HMAC(EVP_sha256(), occupant_id_secret_.data(), static_cast<int>(occupant_id_secret_.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_size);
+  // 128 bits are plenty to keep occupants apart and reveal nothing of the JID.
+  return base64Encode(std::string_view(reinterpret_cast<const char*>(mac), 16));
+}
+
+void ChatService::setPublicRoom(const std::string& name, const std::string& title, bool listed) {
+  std::lock_guard lock(public_rooms_mutex_);
+  if (listed) {
+    public_rooms_[name] = title;
+  } else {
+    public_rooms_.erase(name);
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> ChatService::publicRooms(std::size_t limit) const {
+  std::lock_guard lock(public_rooms_mutex_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : public_rooms_) {
+    if (out.size() == limit) break;
+    out.emplace_back(entry);
+  }
+  return out;
 }
 
 std::string ChatService::randomId() { return randomHexToken(16); }
@@ -101,22 +176,30 @@ std::vector<std::pair<std::string, std::size_t>> ChatService::findStreams(
 }
 
 void ChatShard::onStreamBound(ClientStream& stream) {
-  streams_[stream.jid().full()] = &stream;
+  streams_[stream.jid().full()] = LocalStream{&stream, next_serial_++};
   service_.registerStream(stream.jid().full(), service_.shardIndexOf(*this));
 }
 
 void ChatShard::onStreamUnbound(ClientStream& stream) {
   const auto full = stream.jid().full();
-  if (auto it = streams_.find(full); it != streams_.end() && it->second == &stream) {
+  if (auto it = streams_.find(full); it != streams_.end() && it->second.stream == &stream) {
+    const auto serial = it->second.serial;
     streams_.erase(it);
     service_.unregisterStream(full);
+    muc_.streamGone(full, serial);
   }
 }
 
-bool ChatShard::deliver(const std::string& full_jid, const proto::XmlElement& stanza) {
+ClientStream* ChatShard::findStream(const std::string& full_jid, std::uint64_t serial) {
   auto it = streams_.find(full_jid);
-  if (it == streams_.end()) return false;
-  it->second->sendStanza(stanza);
+  if (it == streams_.end() || (serial != 0 && it->second.serial != serial)) return nullptr;
+  return it->second.stream;
+}
+
+bool ChatShard::deliver(const std::string& full_jid, const proto::XmlElement& stanza) {
+  auto* stream = findStream(full_jid);
+  if (stream == nullptr) return false;
+  stream->sendStanza(stanza);
   return true;
 }
 
@@ -138,9 +221,9 @@ void ChatShard::onClientStanza(ClientStream& stream, proto::XmlElement stanza) {
     return;
   }
   if (to->domain() == options.muc_domain) {
-    if (!isErrorOrResult(stanza) && stanza.name() != "presence") {
-      stream.sendStanza(errorReply(stanza, "cancel", "service-unavailable"));
-    }
+    auto it = streams_.find(stream.jid().full());
+    if (it == streams_.end()) return;  // unbound meanwhile
+    muc_.fromClient(stream, it->second.serial, std::move(stanza), *to);
     return;
   }
   if (to->domain() == options.domain || to->domain() == options.anonymous_domain) {

@@ -55,7 +55,8 @@ void storageFailed(http::Responder& responder, const Error& error) {
 
 }  // namespace
 
-void addAdminApi(control::ControlPlane& control, store::Storage& storage) {
+void addAdminApi(control::ControlPlane& control, store::Storage& storage,
+                 std::function<void(const store::EventRecord&)> on_created) {
   auto& router = control.router();
   auto* plane = &control;
   auto* db = &storage;
@@ -77,7 +78,7 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage) {
 
   router.add(
       beast_http::verb::post, "/api/events",
-      [plane, db](http::RequestContext& context, http::Responder responder) {
+      [plane, db, on_created](http::RequestContext& context, http::Responder responder) {
         if (!plane->authorize(context, responder)) return;
         auto body = jsonBody(context, responder);
         if (!body) return;
@@ -96,14 +97,15 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage) {
         const auto now = unixMillis();
         db->run<std::optional<EventRecord>>(
             ex, [event, now](store::Database& d) { return store::createEvent(d, event, now); },
-            [responder = std::move(responder),
-             slug = event.slug](Result<std::optional<EventRecord>> created) mutable {
+            [responder = std::move(responder), slug = event.slug,
+             on_created](Result<std::optional<EventRecord>> created) mutable {
               if (!created) return storageFailed(responder, created.error());
               if (!created->has_value()) {
                 responder.error(beast_http::status::conflict,
                                 "slug: an event named '" + slug + "' exists");
                 return;
               }
+              if (on_created) on_created(**created);
               auto response = http::makeTextResponse(beast_http::status::created,
                                                      adminEventJson(**created).dump(),
                                                      "application/json");

@@ -214,6 +214,20 @@ const std::vector<Key>& schema() {
       intKey("xmpp.max_stanza_bytes", 1024, 16777216, 65536,
              into(&C::xmpp, &XmppConfig::max_stanza_bytes),
              "largest stanza a client may send; larger ones end the stream with policy-violation"),
+      textKey(Kind::kString, "xmpp.admins", "", into(&C::xmpp, &XmppConfig::admins),
+              "comma-separated bare JIDs (accounts) that own every chat room: moderators"),
+      enumKey("xmpp.event_room_presence_broadcast",
+              {"moderator,participant", "moderator,participant,visitor", "moderator", "none"},
+              "moderator,participant",
+              into(&C::xmpp, &XmppConfig::event_room_presence_broadcast),
+              "roles whose presence an event's room broadcasts (muc#roomconfig_presencebroadcast); "
+              "anonymous viewers are visitors, so the default makes a viewer's join cost O(1)"),
+      intKey("xmpp.muc_drop_bodyless_above", 0, 10000000, 100,
+             into(&C::xmpp, &XmppConfig::muc_drop_bodyless_above),
+             "occupants beyond which a room drops groupchat without a body (chat states)"),
+      boolKey("xmpp.muc_anonymous_may_create", false,
+              into(&C::xmpp, &XmppConfig::muc_anonymous_may_create),
+              "whether anonymous users may create rooms by joining them (accounts always may)"),
 
       boolKey("debug.busy_route", false, into(&C::debug, &DebugConfig::busy_route),
               "enables GET /debug/busy?ms=N on the public port, which spins a worker for N ms; "

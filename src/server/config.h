@@ -75,6 +75,10 @@ struct XmppConfig {
   std::string tcp_bind;
   int tcp_port;  // 0 = ephemeral
   std::size_t max_stanza_bytes;
+  std::string admins;  // comma-separated bare JIDs that own every room
+  std::string event_room_presence_broadcast;  // comma-separated roles
+  std::size_t muc_drop_bodyless_above;
+  bool muc_anonymous_may_create;
 };
 
 struct DebugConfig {

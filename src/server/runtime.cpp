@@ -4,6 +4,7 @@
 #include "base/metrics.h"
 #include "chat/account_loader.h"
 #include "chat/chat_service.h"
+#include "chat/muc/room_persistence.h"
 #include "chat/xmpp_tcp.h"
 #include "chat/xmpp_websocket.h"
 #include "control/control_plane.h"
@@ -88,6 +89,38 @@ std::string hostForUrl(const asio::ip::address& address) {
   return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
 }
 
+
+// The rules every chat room follows, from [xmpp]. Throws ConfigError naming the key.
+chat::muc::MucPolicy mucPolicyFrom(const XmppConfig& xmpp) {
+  chat::muc::MucPolicy policy;
+  std::string_view admins = xmpp.admins;
+  while (!admins.empty()) {
+    const auto comma = admins.find(',');
+    auto item = admins.substr(0, comma);
+    admins = comma == std::string_view::npos ? std::string_view() : admins.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto jid = proto::Jid::parse(item);
+    if (!jid || !jid->hasLocal() || jid->hasResource()) {
+      throw ConfigError("config key 'xmpp.admins': '" + std::string(item) +
+                        "' is not a bare JID like alice@example.org");
+    }
+    policy.admins.insert(jid->bareString());
+  }
+  policy.event_presence_broadcast = {};
+  std::string_view roles = xmpp.event_room_presence_broadcast;
+  for (auto role : {chat::muc::Role::kModerator, chat::muc::Role::kParticipant,
+                    chat::muc::Role::kVisitor}) {
+    if (roles.find(chat::muc::roleName(role)) != std::string_view::npos) {
+      policy.event_presence_broadcast.add(role);
+    }
+  }
+  policy.drop_bodyless_above = xmpp.muc_drop_bodyless_above;
+  policy.anonymous_may_create = xmpp.muc_anonymous_may_create;
+  return policy;
+}
+
 }  // namespace
 
 struct Runtime::Parts {
@@ -104,6 +137,7 @@ struct Runtime::Parts {
   std::unique_ptr<http::StaticFiles> static_files;
   // Declared before the pool: connections still queued on a worker when it is destroyed call
   // back into the chat service.
+  std::unique_ptr<chat::muc::RoomPersistence> room_persistence;
   std::unique_ptr<chat::ChatService> chat;
   std::unique_ptr<chat::XmppWebSocketHandler> xmpp_websocket;
   std::unique_ptr<net::WorkerPool> pool;
@@ -209,7 +243,13 @@ void Runtime::start() {
   chat_options.muc_domain =
       cfg.xmpp.muc_domain.empty() ? "rooms." + cfg.xmpp.domain : cfg.xmpp.muc_domain;
   chat_options.limits.max_stanza_bytes = cfg.xmpp.max_stanza_bytes;
+  chat_options.muc = mucPolicyFrom(cfg.xmpp);
   p.chat = std::make_unique<chat::ChatService>(chat_options, p.pool->all());
+  p.room_persistence = std::make_unique<chat::muc::RoomPersistence>(*p.storage);
+  if (auto restored = p.chat->restoreRooms(*p.room_persistence); !restored) {
+    throw StartupError("loading the chat rooms: " + restored.error().message);
+  }
+  openEventRooms();
   chat::reloadAccounts(*p.storage, p.chat->accounts());
   p.storage->flush();
   spdlog::info("chat: domain {}, anonymous {}, rooms {}; {} accounts", chat_options.domain,
@@ -247,7 +287,9 @@ void Runtime::start() {
           cfg.metrics.sample_interval.count(),
       60, 17280));
   p.control = std::make_unique<control::ControlPlane>(control_options, p.registry);
-  addAdminApi(*p.control, *p.storage);
+  addAdminApi(*p.control, *p.storage, [chat = p.chat.get()](const store::EventRecord& event) {
+    chat->ensureEventRoom(event.slug, event.title);  // every event has its chat room
+  });
   wireMetrics(p.registry, *p.control, *p.pool, *p.public_server, *p.storage);
   restoreMetricsHistory();
   auto control_port = p.control->listen();
@@ -256,6 +298,7 @@ void Runtime::start() {
   }
 
   p.pool->start();
+  p.chat->startRooms();
   p.public_server->start();
   p.xmpp_tcp->start();
   p.control->start();
@@ -326,6 +369,19 @@ void Runtime::ensureDemoEvent() {
     return {};
   });
   storage.flush();
+}
+
+void Runtime::openEventRooms() {
+  auto& p = *parts_;
+  std::vector<store::EventRecord> events;
+  p.storage->submit([&events](store::Database& db) -> Status {
+    auto listed = store::listEvents(db);
+    if (!listed) return listed.error();
+    events = std::move(listed.value());
+    return {};
+  });
+  p.storage->flush();
+  for (const auto& event : events) p.chat->ensureEventRoom(event.slug, event.title);
 }
 
 void Runtime::restoreMetricsHistory() {

@@ -34,6 +34,7 @@ class Runtime {
  private:
   void ensureDemoEvent();
   void restoreMetricsHistory();
+  void openEventRooms();
 
   struct Parts;
   std::unique_ptr<Parts> parts_;

@@ -43,6 +43,31 @@ CREATE TABLE accounts (
 );
 )sql";
 
+// Migration 3: persistent chat rooms (XEP-0045 §4.2: a persistent room outlives its last
+// occupant, so its configuration, subject and affiliations must survive a restart).
+constexpr std::string_view kSchemaV3 = R"sql(
+-- One row per persistent room. Validated in rooms.cpp.
+CREATE TABLE rooms (
+  name          TEXT PRIMARY KEY,          -- the room's XMPP localpart, 1..256 bytes
+  config_json   TEXT NOT NULL,             -- room configuration, serialized by the chat layer;
+                                           -- opaque to the store
+  subject       TEXT NOT NULL DEFAULT '',  -- 0..4096 bytes of UTF-8 (XEP-0045 §8.1)
+  subject_by    TEXT NOT NULL DEFAULT '',  -- nick of the occupant who set the subject
+  created_at_ms INTEGER NOT NULL           -- Unix time, milliseconds; kept on every save
+);
+
+-- Affiliations (XEP-0045 §5.2) are long-lived, so they are stored; roles last one visit and
+-- are not. "none" is the absence of a row. The cascade needs PRAGMA foreign_keys=ON (set by
+-- Storage::open); rooms.cpp also deletes the rows itself so as not to depend on it.
+CREATE TABLE room_affiliations (
+  room        TEXT NOT NULL REFERENCES rooms (name) ON DELETE CASCADE,
+  jid         TEXT NOT NULL,  -- bare JID, 1..3071 bytes
+  affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+  reason      TEXT NOT NULL DEFAULT '',  -- 0..1024 bytes of UTF-8
+  PRIMARY KEY (room, jid)
+);
+)sql";
+
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -77,6 +102,7 @@ const std::vector<Migration>& schemaMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "events and metric_samples", kSchemaV1},
       {2, "accounts", kSchemaV2},
+      {3, "rooms and room_affiliations", kSchemaV3},
   };
   return kMigrations;
 }

@@ -8,8 +8,10 @@ import { join } from "node:path";
 export const throngBinary =
   process.env.THRONG_BINARY ?? new URL("../../build/dev/src/cli/throng", import.meta.url).pathname;
 
-export async function startThrong({ accounts = {} } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "throng-client-"));
+// accounts: {name: password}; xmpp: extra [xmpp] lines; events: slugs created through the
+// admin API (each gets its chat room); dir: reuse a directory (restart tests) and keep it.
+export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: reuse } = {}) {
+  const dir = reuse ?? mkdtempSync(join(tmpdir(), "throng-client-"));
   const dataDir = join(dir, "data");
   for (const [name, password] of Object.entries(accounts)) {
     execFileSync(throngBinary, ["user", "add", name, "--password-stdin", "--data-dir", dataDir], {
@@ -23,10 +25,11 @@ export async function startThrong({ accounts = {} } = {}) {
       "[server]", "workers = 2", `data_dir = "${dataDir}"`,
       "[http]", 'bind = "127.0.0.1"', "port = 0",
       "[control]", 'bind = "127.0.0.1"', "port = 0",
-      "[xmpp]", 'tcp_bind = "127.0.0.1"', "tcp_port = 0",
+      "[xmpp]", 'tcp_bind = "127.0.0.1"', "tcp_port = 0", ...xmpp,
     ].join("\n"),
   );
   const readyFile = join(dir, "ready.json");
+  rmSync(readyFile, { force: true });
   const child = spawn(throngBinary, ["serve", "--config", config, "--ready-file", readyFile], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -40,15 +43,31 @@ export async function startThrong({ accounts = {} } = {}) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const ready = JSON.parse(readFileSync(readyFile, "utf8"));
+  const adminToken = readFileSync(ready.admin_token_file, "utf8").trim();
+  for (const slug of events) {
+    const response = await fetch(`http://127.0.0.1:${ready.control.port}/api/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ slug, title: `Event ${slug}` }),
+    });
+    if (response.status !== 201) throw new Error(`creating event ${slug}: ${response.status}`);
+  }
   return {
+    dir,
+    adminToken,
     ready,
     ws: `ws://127.0.0.1:${ready.http.port}${ready.xmpp.websocket_path}`,
     tcp: `xmpp://127.0.0.1:${ready.xmpp.tcp.port}`,
     log: () => log,
+    // Stops the server but keeps its directory, for a restart with startThrong({dir}).
+    async stopKeeping() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
-      rmSync(dir, { recursive: true, force: true });
+      if (!reuse) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
