@@ -7,8 +7,9 @@
 //   THRONG_BINARY=../../build/dev/src/cli/throng node --experimental-websocket --test converse/converse_browser.mjs
 //
 // Environment: THRONG_BINARY (the server), THRONG_ARTIFACT_DIR (screenshot and browser log;
-// default build/dev/test-artifacts), CHROMIUM (default /usr/bin/chromium), THRONG_CONVERSE_ROOM
-// (room JID, or its local part on the server's MUC domain; default "demo").
+// default build/dev/test-artifacts), CHROMIUM (default /usr/bin/chromium), THRONG_CONVERSE_EVENT
+// (the event the test creates through the admin API; its room <slug>@<MUC domain> is the one
+// joined; default "demo").
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -78,9 +79,10 @@ function nextStanza(xmpp, matches, ms, what) {
 
 before(async () => {
   mkdirSync(artifactDir, { recursive: true });
-  server = await startThrong();
-  const room = process.env.THRONG_CONVERSE_ROOM ?? "demo";
-  roomJid = room.includes("@") ? room : `${room}@${server.ready.xmpp.muc_domain}`;
+  // Every event gets its chat room (XEP-0045), which anyone may enter.
+  const event = process.env.THRONG_CONVERSE_EVENT ?? "demo";
+  server = await startThrong({ events: [event] });
+  roomJid = `${event}@${server.ready.xmpp.muc_domain}`;
   pages = await startPageServer();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -141,7 +143,8 @@ test("ConverseJS logs in anonymously over XMPP-over-WebSocket", () => step(async
     return events.includes("connected") && window.throngTest.api.connection.connected() &&
       "connected";
   }, null, { timeout: LOGIN_TIMEOUT });
-  assert.equal(await outcome.jsonValue(), "connected", "ConverseJS gave up the login");
+  assert.equal(await outcome.jsonValue(), "connected",
+               "ConverseJS gave up the login (its log and the WebSocket frames are printed above)");
   const jid = await page.evaluate(() => window.throngTest.api.user.jid());
   const domain = server.ready.xmpp.anonymous_domain.replaceAll(".", "\\.");
   assert.match(jid, new RegExp(`^[0-9a-f]{32}@${domain}/.+$`));
