@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace throng::chat::muc {
 namespace {
 
@@ -20,6 +22,8 @@ constexpr auto kOccupantCountPeriod = std::chrono::seconds(2);
 // disco#items on the service lists at most this many public rooms (XEP-0045 §6.3 allows
 // RSM paging; a live-event server has few rooms, so a bound is enough).
 constexpr std::size_t kMaxListedRooms = 200;
+// Rooms one stream may be in at once.
+constexpr std::size_t kMaxRoomsPerStream = 32;
 
 proto::XmlElement el(std::string_view name, std::string_view ns) {
   return proto::XmlElement(std::string(name), std::string(ns));
@@ -63,6 +67,15 @@ void MucShard::fromClient(ClientStream& stream, std::uint64_t serial, proto::Xml
   if (!to.hasLocal()) {
     serviceStanza(stream, stanza);
     return;
+  }
+  if (stanza.name() == "presence" && stanza.attribute("type") == nullptr) {
+    // A bound on what one connection can make the rooms hold for it.
+    auto joined = joined_.find(stream.jid().full());
+    if (joined != joined_.end() && joined->second.size() >= kMaxRoomsPerStream &&
+        std::find(joined->second.begin(), joined->second.end(), to.local()) == joined->second.end()) {
+      stream.sendStanza(errorFor(stanza, "wait", "policy-violation", "in too many rooms"));
+      return;
+    }
   }
   Sender sender{StreamAddress{stream.jid().full(), index_, serial}, stream.jid(), stream.anonymous()};
   auto& home = service_.shard(service_.homeShardOf(to.local())).muc();
