@@ -20,6 +20,7 @@ constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info
 constexpr std::string_view kDiscoItemsNs = "http://jabber.org/protocol/disco#items";  // XEP-0030
 constexpr std::string_view kRosterNs = "jabber:iq:roster";                            // RFC 6121
 constexpr std::string_view kVcardNs = "vcard-temp";                                   // XEP-0054
+constexpr std::string_view kSessionNs = "urn:ietf:params:xml:ns:xmpp-session";      // RFC 3921
 
 proto::XmlElement element(std::string_view name, std::string_view ns) {
   return proto::XmlElement(std::string(name), std::string(ns));
@@ -227,6 +228,10 @@ void ChatShard::onClientStanza(ClientStream& stream, proto::XmlElement stanza) {
     return;
   }
   if (to->domain() == options.domain || to->domain() == options.anonymous_domain) {
+    if (stanza.name() == "iq" && !to->hasResource()) {
+      handleAccountIq(stream, stanza, *to);
+      return;
+    }
     route(stream, std::move(stanza), *to);
     return;
   }
@@ -254,12 +259,45 @@ void ChatShard::route(ClientStream& stream, proto::XmlElement stanza, const prot
   }
 }
 
+void ChatShard::handleAccountIq(ClientStream& stream, const proto::XmlElement& iq,
+                                const proto::Jid& account) {
+  // RFC 6121 §8.5.2.1.3 (and §8.5.2.2.3): an IQ to a bare JID is answered by the server on
+  // the account's behalf, never delivered to the account's resources.
+  const auto type = iq.attributeOr("type", "");
+  if (type == "result" || type == "error") return;
+  if (type == "get" && iq.child("query", kDiscoInfoNs) != nullptr) {
+    // XEP-0030 §3.1: the account's identity.
+    auto reply = iqResult(iq, account.bareString());
+    auto query = element("query", kDiscoInfoNs);
+    auto identity = element("identity", kDiscoInfoNs);
+    identity.setAttribute("category", "account");
+    identity.setAttribute("type", account.domain() == service_.options().anonymous_domain
+                                      ? "anonymous"
+                                      : "registered");
+    query.addChild(std::move(identity));
+    auto feature = element("feature", kDiscoInfoNs);
+    feature.setAttribute("var", std::string(kDiscoInfoNs));
+    query.addChild(std::move(feature));
+    reply.addChild(std::move(query));
+    stream.sendStanza(reply);
+    return;
+  }
+  // No personal storage (PEP, private XML, vCards): nothing answers these.
+  stream.sendStanza(errorReply(iq, "cancel", "service-unavailable"));
+}
+
 void ChatShard::handleServerIq(ClientStream& stream, const proto::XmlElement& iq) {
   const auto type = iq.attributeOr("type", "");
   if (type == "result" || type == "error") return;
   const std::string server = stream.jid().domain();
   if (type == "get" && iq.child("ping", kPingNs) != nullptr) {
     stream.sendStanza(iqResult(iq, server));  // XEP-0199 §4.2
+    return;
+  }
+  if (type == "set" && iq.child("session", kSessionNs) != nullptr) {
+    // RFC 3921 §3 session establishment: a no-op since RFC 6121 (Appendix E), but clients
+    // built on Strophe (ConverseJS) send it even when the feature says <optional/>.
+    stream.sendStanza(iqResult(iq, server));
     return;
   }
   if (type == "get" && iq.child("query", kDiscoInfoNs) != nullptr) {

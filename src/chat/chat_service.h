@@ -52,6 +52,7 @@ class ChatShard final : public ClientStreamListener {
 
  private:
   void handleServerIq(ClientStream& stream, const proto::XmlElement& iq);
+  void handleAccountIq(ClientStream& stream, const proto::XmlElement& iq, const proto::Jid& account);
   void route(ClientStream& stream, proto::XmlElement stanza, const proto::Jid& to);
 
   struct LocalStream {
