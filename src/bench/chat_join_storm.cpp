@@ -296,6 +296,7 @@ class JoinClient final : public XmlScannerListener, public proto::XmlStreamListe
     if (presence.attributeOr("from", "") != occupant_jid_) return;
     const auto type = presence.attributeOr("type", "");
     if (state_ == State::kJoin) {
+      if (settled_) return;  // timed out already: a late self-presence does not count
       if (type == "error") {
         const auto* error = presence.child("error");
         return fail("join: " + (error ? errorCondition(*error) : std::string("error")));
