@@ -82,6 +82,10 @@ void ChatService::stopRooms() {
   }
 }
 
+void ChatService::releaseWorkerResources() {
+  for (auto& shard : shards_) shard->muc().releaseTimer();
+}
+
 void ChatService::ensureEventRoom(const std::string& name, const std::string& title) {
   auto& home = shard(homeShardOf(name));
   home.worker().post([&home, name, title] { home.muc().ensureEventRoom(name, title); });

@@ -95,6 +95,9 @@ class ChatService {
   // Starts/stops the rooms' timers on every worker (posted; call once workers run).
   void startRooms();
   void stopRooms();
+  // Destroys what the rooms hold on the workers' io_contexts (timers). Call after the workers'
+  // threads have stopped and before the io_contexts are destroyed.
+  void releaseWorkerResources();
   // Creates a live event's room on its home worker unless it exists (any thread).
   void ensureEventRoom(const std::string& name, const std::string& title);
   // Persistent rooms: loads them from, and saves them to, `persistence` (startup; blocking).

@@ -151,6 +151,7 @@ struct Runtime::Parts {
     // Order matters: no thread may run while the objects it uses are destroyed.
     if (control) control->stop();
     if (pool) pool->stop();
+    if (chat) chat->releaseWorkerResources();  // its timers use the pool's io_contexts
     if (storage) storage->stop();
   }
 };

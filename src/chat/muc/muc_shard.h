@@ -61,6 +61,8 @@ class MucShard final : public RoomEnvironment {
   // Starts the occupant-count timer (on this worker).
   void start();
   void stop();
+  // Off the worker, once its thread has stopped: the timer must not outlive the io_context.
+  void releaseTimer() { count_timer_.reset(); }
 
   std::size_t homedRooms() const { return rooms_.size(); }
 
