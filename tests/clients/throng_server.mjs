@@ -52,6 +52,16 @@ export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: 
     });
     if (response.status !== 201) throw new Error(`creating event ${slug}: ${response.status}`);
   }
+  // SIGTERM drains and must exit 0: a crash or sanitizer report at shutdown fails the test.
+  async function stopChild() {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+    if (child.exitCode !== 0) {
+      throw new Error(`throng exited with ${child.exitCode ?? child.signalCode}:\n${log.slice(-4000)}`);
+    }
+  }
   return {
     dir,
     adminToken,
@@ -61,12 +71,10 @@ export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: 
     log: () => log,
     // Stops the server but keeps its directory, for a restart with startThrong({dir}).
     async stopKeeping() {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      await stopChild();
     },
     async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      await stopChild();
       if (!reuse) rmSync(dir, { recursive: true, force: true });
     },
   };
