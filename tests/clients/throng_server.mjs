@@ -8,7 +8,8 @@ import { join } from "node:path";
 export const throngBinary =
   process.env.THRONG_BINARY ?? new URL("../../build/dev/src/cli/throng", import.meta.url).pathname;
 
-export async function startThrong({ accounts = {} } = {}) {
+// accounts: {name: password}; xmpp: extra [xmpp] lines.
+export async function startThrong({ accounts = {}, xmpp = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "throng-client-"));
   const dataDir = join(dir, "data");
   for (const [name, password] of Object.entries(accounts)) {
@@ -23,7 +24,7 @@ export async function startThrong({ accounts = {} } = {}) {
       "[server]", "workers = 2", `data_dir = "${dataDir}"`,
       "[http]", 'bind = "127.0.0.1"', "port = 0",
       "[control]", 'bind = "127.0.0.1"', "port = 0",
-      "[xmpp]", 'tcp_bind = "127.0.0.1"', "tcp_port = 0",
+      "[xmpp]", 'tcp_bind = "127.0.0.1"', "tcp_port = 0", ...xmpp,
     ].join("\n"),
   );
   const readyFile = join(dir, "ready.json");
@@ -44,6 +45,7 @@ export async function startThrong({ accounts = {} } = {}) {
     ready,
     ws: `ws://127.0.0.1:${ready.http.port}${ready.xmpp.websocket_path}`,
     tcp: `xmpp://127.0.0.1:${ready.xmpp.tcp.port}`,
+    metrics: `http://127.0.0.1:${ready.control.port}/metrics`,
     log: () => log,
     async stop() {
       child.kill("SIGTERM");
