@@ -25,6 +25,23 @@ class TokenBucket {
     return true;
   }
 
+  // Takes `cost` tokens even when that leaves the bucket in debt (a negative balance): for a
+  // cost known only after the fact, such as bytes already read off a socket. The debt is paid
+  // back by the refill before anything else can be taken.
+  void charge(double cost, Clock::time_point now) {
+    refill(now);
+    tokens_ -= cost;
+  }
+
+  // How long until `tokens` are available (zero if they are now). `tokens` above the burst
+  // never become available; the wait is then the time to fill the bucket.
+  Clock::duration timeUntil(double tokens, Clock::time_point now) {
+    refill(now);
+    const double missing = std::min(tokens, burst_) - tokens_;
+    if (missing <= 0) return Clock::duration::zero();
+    return std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(missing / rate_));
+  }
+
   double available(Clock::time_point now) {
     refill(now);
     return tokens_;

@@ -3,6 +3,7 @@
 #include "base/base64.h"
 #include "chat/sasl/anonymous.h"
 #include "chat/sasl/plain.h"
+#include "chat/stream_replies.h"
 
 #include <fmt/format.h>
 
@@ -15,7 +16,7 @@ constexpr std::string_view kClientNs = "jabber:client";
 constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
 constexpr std::string_view kBindNs = "urn:ietf:params:xml:ns:xmpp-bind";
 constexpr std::string_view kSessionNs = "urn:ietf:params:xml:ns:xmpp-session";
-constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
+constexpr std::string_view kTlsNs = "urn:ietf:params:xml:ns:xmpp-tls";  // RFC 6120 §5.4
 
 // RFC 6120 §7.7.2.1: a resource the client picks may be refused; we cap it like a JID part.
 constexpr std::size_t kMaxResourceBytes = 1023;
@@ -24,18 +25,6 @@ std::string attr(std::string_view value) {
   std::string out;
   proto::escapeAttribute(out, value);
   return out;
-}
-
-proto::XmlElement iqError(const proto::XmlElement& iq, std::string_view type,
-                          std::string_view condition) {
-  proto::XmlElement reply("iq", std::string(kClientNs));
-  reply.setAttribute("type", "error");
-  if (const auto* id = iq.attribute("id")) reply.setAttribute("id", *id);
-  proto::XmlElement error("error", std::string(kClientNs));
-  error.setAttribute("type", std::string(type));
-  error.addChild(proto::XmlElement(std::string(condition), std::string(kStanzasNs)));
-  reply.addChild(std::move(error));
-  return reply;
 }
 
 }  // namespace
@@ -51,15 +40,31 @@ ClientStream::ClientStream(const ChatOptions& chat, ClientStreamOptions options,
       random_id_(std::move(random_id)),
       parser_(options.framed ? proto::XmlStreamParser::Mode::kFramed
                              : proto::XmlStreamParser::Mode::kStream,
-              chat.limits, *this) {}
+              chat.limits, *this),
+      rate_(chat, now()),
+      liveness_(chat.idle_timeout, chat.ping_timeout, now()) {}
 
 ClientStream::~ClientStream() = default;
 
-void ClientStream::onBytes(std::string_view bytes) {
-  if (state_ == State::kClosed) return;
+void ClientStream::start() { transport_.armTimer(liveness_.start()); }
+
+std::chrono::steady_clock::duration ClientStream::onBytes(std::string_view bytes) {
+  if (state_ == State::kClosed || cut_off_) return Clock::duration::zero();
+  const auto t = now();
+  liveness_.onInput(t);
+  const auto pause = rate_.onRead(bytes.size(), t);
   if (auto error = parser_.feed(bytes)) {
-    fail(proto::xmlErrorCondition(error->kind), error->text);
+    if (state_ != State::kStartingTls) fail(proto::xmlErrorCondition(error->kind), error->text);
   }
+  if (state_ == State::kStartingTls) {
+    // RFC 6120 §5.4.3.3: the client sends nothing between <starttls/> and the handshake.
+    // Whatever followed it in this read was sent in the clear and is dropped unparsed, so
+    // nobody can inject plaintext that would be taken as coming over TLS.
+    parser_.reset();
+    state_ = State::kAwaitingRestart;
+    transport_.startTls();
+  }
+  return pause;
 }
 
 void ClientStream::onTransportClosed() {
@@ -69,7 +74,40 @@ void ClientStream::onTransportClosed() {
   if (was_bound) listener_.onStreamUnbound(*this);
 }
 
+void ClientStream::onTimer() {
+  if (state_ == State::kClosed || cut_off_) return;
+  const auto step = liveness_.onTimer(now());
+  switch (step.action) {
+    case StreamLiveness::Action::kTimeOut:
+      // RFC 6120 §4.9.3.4.
+      fail("connection-timeout",
+           state_ == State::kBound
+               ? fmt::format("no answer to a ping within {} s",
+                             std::chrono::duration_cast<std::chrono::seconds>(chat_.ping_timeout)
+                                 .count())
+               : fmt::format("no resource bound within {} s of connecting",
+                             std::chrono::duration_cast<std::chrono::seconds>(
+                                 StreamLiveness::kAuthDeadline)
+                                 .count()));
+      return;
+    case StreamLiveness::Action::kSendPing:
+      sendPing();
+      [[fallthrough]];
+    case StreamLiveness::Action::kNone:
+      transport_.armTimer(step.next);
+      return;
+  }
+}
+
+void ClientStream::sendPing() {
+  // XEP-0199 §4.2: server-to-client ping. The answer is swallowed in onBoundStanza(); any
+  // byte that arrives counts as alive anyway (StreamLiveness).
+  ping_id_ = "ping-" + random_id_();
+  sendStanza(serverPing(ping_id_, host_, jid_->full()));
+}
+
 void ClientStream::onStreamOpen(const proto::XmlElement& header) {
+  if (state_ == State::kStartingTls) return;  // plaintext after <starttls/>: discarded
   if (state_ != State::kAwaitingHeader && state_ != State::kAwaitingRestart) {
     fail("bad-format", "unexpected stream header");
     return;
@@ -120,14 +158,24 @@ void ClientStream::sendFeatures() {
                              ? fmt::format("<stream:features xmlns:stream='{}'>", kStreamsNs)
                              : std::string("<stream:features>");
   if (!authenticated_) {
-    features += fmt::format("<mechanisms xmlns='{}'>", kSaslNs);
-    if (host_ == chat_.anonymous_domain) {
-      features += "<mechanism>ANONYMOUS</mechanism>";
-    } else {
-      features += "<mechanism>SCRAM-SHA-256</mechanism><mechanism>SCRAM-SHA-1</mechanism>";
-      if (options_.plain_allowed) features += "<mechanism>PLAIN</mechanism>";
+    const bool offer_tls = options_.tls_offered && !tls_active_;
+    if (offer_tls) {
+      // RFC 6120 §5.4.1; <required/> when we refuse SASL without it (§5.3.1).
+      features += fmt::format("<starttls xmlns='{}'>{}</starttls>", kTlsNs,
+                              options_.tls_required ? "<required/>" : "");
     }
-    features += "</mechanisms>";
+    // RFC 6120 §5.3.1: with TLS mandatory, nothing else is advertised before it — the SASL
+    // mechanisms on offer depend on whether the stream is encrypted.
+    if (!offer_tls || !options_.tls_required) {
+      features += fmt::format("<mechanisms xmlns='{}'>", kSaslNs);
+      if (host_ == chat_.anonymous_domain) {
+        features += "<mechanism>ANONYMOUS</mechanism>";
+      } else {
+        features += "<mechanism>SCRAM-SHA-256</mechanism><mechanism>SCRAM-SHA-1</mechanism>";
+        if (plainAllowed()) features += "<mechanism>PLAIN</mechanism>";
+      }
+      features += "</mechanisms>";
+    }
   } else {
     // RFC 6120 §7.4 bind; the RFC 3921 session feature is optional (RFC 6121 Appendix E) but
     // older clients still send it.
@@ -141,7 +189,15 @@ void ClientStream::sendFeatures() {
 void ClientStream::onStanza(proto::XmlElement stanza) {
   switch (state_) {
     case State::kAuthenticating:
-      if (stanza.xmlns() == kSaslNs) {
+      if (stanza.xmlns() == kTlsNs && stanza.name() == "starttls") {
+        onStartTls(stanza);
+      } else if (stanza.xmlns() == kSaslNs) {
+        if (options_.tls_required && !tls_active_) {
+          // RFC 6120 §5.3.1 and §6.5.4: TLS first. The stream stays open for <starttls/>.
+          mechanism_.reset();
+          answerSasl(sasl::SaslOutcome::failure("encryption-required"));
+          return;
+        }
         onSaslElement(stanza);
       } else {
         // RFC 6120 §6.4.1: nothing but SASL before authentication.
@@ -151,27 +207,73 @@ void ClientStream::onStanza(proto::XmlElement stanza) {
     case State::kBinding:
       onBindingStanza(std::move(stanza));
       return;
-    case State::kBound: {
-      // RFC 6120 §8.1.2.1: the server stamps 'from'; a different one is an impersonation.
-      if (const auto* from = stanza.attribute("from")) {
-        auto claimed = proto::Jid::parse(*from);
-        if (!claimed || (*claimed != *jid_ && *claimed != jid_->bare())) {
-          fail("invalid-from", "'from' does not match the authenticated identity");
-          return;
-        }
-      }
-      stanza.setAttribute("from", jid_->full());
-      if (options_.counters) options_.counters->stanzas_in.fetch_add(1, std::memory_order_relaxed);
-      listener_.onClientStanza(*this, std::move(stanza));
+    case State::kBound:
+      onBoundStanza(std::move(stanza));
       return;
-    }
     case State::kAwaitingHeader:
     case State::kAwaitingRestart:
       fail("not-authorized", "stanza before the stream header");
       return;
+    case State::kStartingTls:  // plaintext after <starttls/>: discarded
     case State::kClosed:
       return;
   }
+}
+
+void ClientStream::onStartTls(const proto::XmlElement&) {
+  if (!options_.tls_offered || tls_active_) {
+    // RFC 6120 §5.4.2.2: the failure case ends the stream (no stream error).
+    sendRaw(fmt::format("<failure xmlns='{}'/>", kTlsNs));
+    closeStream();
+    return;
+  }
+  mechanism_.reset();
+  sendRaw(fmt::format("<proceed xmlns='{}'/>", kTlsNs));  // RFC 6120 §5.4.2.3
+  // From here on every byte the stream sees has come through TLS: a failed handshake closes
+  // the transport instead. The client restarts the stream over TLS (§5.4.3.3).
+  tls_active_ = true;
+  state_ = State::kStartingTls;
+}
+
+void ClientStream::onBoundStanza(proto::XmlElement stanza) {
+  // RFC 6120 §8.1.2.1: the server stamps 'from'; a different one is an impersonation.
+  if (const auto* from = stanza.attribute("from")) {
+    auto claimed = proto::Jid::parse(*from);
+    if (!claimed || (*claimed != *jid_ && *claimed != jid_->bare())) {
+      fail("invalid-from", "'from' does not match the authenticated identity");
+      return;
+    }
+  }
+  if (options_.counters) options_.counters->stanzas_in.fetch_add(1, std::memory_order_relaxed);
+  if (isPingAnswer(stanza, ping_id_)) {
+    ping_id_.clear();  // it has done its job; the chat core has no use for it
+    return;
+  }
+  switch (rate_.onStanza(now())) {
+    case StreamRateLimit::Verdict::kPass:
+      break;
+    case StreamRateLimit::Verdict::kRefuse:
+      if (options_.counters) options_.counters->rate_limited.fetch_add(1, std::memory_order_relaxed);
+      refuse(stanza);
+      return;
+    case StreamRateLimit::Verdict::kCutOff:
+      if (options_.counters) options_.counters->rate_limited.fetch_add(1, std::memory_order_relaxed);
+      fail("policy-violation", "too many stanzas over the rate limit");  // RFC 6120 §4.9.3.18
+      return;
+  }
+  stanza.setAttribute("from", jid_->full());
+  listener_.onClientStanza(*this, std::move(stanza));
+}
+
+void ClientStream::refuse(const proto::XmlElement& stanza) {
+  // Presences go silently: a lost "is typing" or status change is harmless, and an error
+  // would cost the bandwidth the limit saves.
+  auto reply = resourceConstraint(
+      stanza, jid_->full(),
+      fmt::format(
+          "too many stanzas: at most {:g} per second (bursts of {:g}); this one was not delivered",
+          chat_.rate_stanzas_per_second, chat_.rate_stanzas_burst));
+  if (reply) sendStanza(*reply);
 }
 
 void ClientStream::onSaslElement(const proto::XmlElement& element) {
@@ -204,7 +306,7 @@ void ClientStream::onSaslElement(const proto::XmlElement& element) {
     } else if (!anonymous_host && mechanism == "SCRAM-SHA-1") {
       mechanism_ = sasl::makeScramServer(sasl::ScramHash::kSha1, credentials_, random_id_);
     } else if (!anonymous_host && mechanism == "PLAIN") {
-      if (!options_.plain_allowed) {
+      if (!plainAllowed()) {
         answerSasl(sasl::SaslOutcome::failure("encryption-required"));  // RFC 6120 §6.5.4
         return;
       }
@@ -259,7 +361,7 @@ void ClientStream::onBindingStanza(proto::XmlElement stanza) {
   if (stanza.name() != "iq" || type == nullptr || *type != "set") {
     // RFC 6120 §7.1: nothing is routed before a resource is bound.
     if (stanza.name() == "iq" && (type == nullptr || (*type != "result" && *type != "error"))) {
-      sendStanza(iqError(stanza, "cancel", "not-allowed"));
+      sendStanza(negotiationIqError(stanza, "cancel", "not-allowed"));
     }
     return;
   }
@@ -267,7 +369,7 @@ void ClientStream::onBindingStanza(proto::XmlElement stanza) {
     bindResource(stanza);
     return;
   }
-  sendStanza(iqError(stanza, "cancel", "not-allowed"));
+  sendStanza(negotiationIqError(stanza, "cancel", "not-allowed"));
 }
 
 void ClientStream::bindResource(const proto::XmlElement& iq) {
@@ -275,7 +377,7 @@ void ClientStream::bindResource(const proto::XmlElement& iq) {
   std::string resource;
   if (const auto* requested = bind->child("resource", kBindNs)) resource = requested->text();
   if (resource.size() > kMaxResourceBytes) {
-    sendStanza(iqError(iq, "modify", "bad-request"));
+    sendStanza(negotiationIqError(iq, "modify", "bad-request"));
     return;
   }
   // Anonymous users get a random localpart (RFC 4505 §1: no identity is asserted); a random
@@ -284,7 +386,7 @@ void ClientStream::bindResource(const proto::XmlElement& iq) {
   if (resource.empty()) resource = random_id_();
   auto jid = proto::Jid::make(local, host_, resource);
   if (!jid) {
-    sendStanza(iqError(iq, "modify", "bad-request"));
+    sendStanza(negotiationIqError(iq, "modify", "bad-request"));
     return;
   }
   jid_ = std::move(jid);
@@ -299,27 +401,44 @@ void ClientStream::bindResource(const proto::XmlElement& iq) {
   reply.addChild(std::move(bound));
   sendStanza(reply);
   state_ = State::kBound;
+  transport_.armTimer(liveness_.onBound(now()));  // the idle rule replaces the auth deadline
   listener_.onStreamBound(*this);
 }
 
 void ClientStream::onStreamClose() {
+  if (state_ == State::kStartingTls) return;  // plaintext after <starttls/>: discarded
   // RFC 6120 §4.4: answer the closing tag with ours, then close.
   closeStream();
 }
 
 void ClientStream::sendStanza(const proto::XmlElement& stanza) {
-  if (state_ == State::kClosed) return;
-  if (options_.counters) options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);
-  sendRaw(stanzaString(stanza));
+  if (state_ == State::kClosed || cut_off_) return;
+  if (sendRaw(stanzaString(stanza)) == SendOutcome::kQueued && options_.counters) {
+    options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void ClientStream::sendRouted(const RoutedStanza& stanza) {
-  if (state_ != State::kBound) return;
-  if (transport_.sendPieces(stanza.head, address_, stanza.tail, stanza.delivery)) {
-    if (options_.counters) options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);
-  } else if (options_.counters) {
+  if (state_ != State::kBound || cut_off_) return;
+  const auto outcome =
+      noteOutcome(transport_.sendPieces(stanza.head, address_, stanza.tail, stanza.delivery));
+  if (!options_.counters) return;
+  if (outcome == SendOutcome::kQueued) {
+    options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);
+  } else if (outcome == SendOutcome::kShed) {
     options_.counters->shed.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+SendOutcome ClientStream::noteOutcome(SendOutcome outcome) {
+  if (outcome == SendOutcome::kCutOff && !cut_off_) {
+    // design.md §4 step 6: a reader that cannot keep up is disconnected, and counted once.
+    // The transport has dropped the connection; onTransportClosed() follows from its loop,
+    // never from inside this call (the caller may be walking a list of streams).
+    cut_off_ = true;
+    if (options_.counters) options_.counters->dropped_slow.fetch_add(1, std::memory_order_relaxed);
+  }
+  return outcome;
 }
 
 std::string ClientStream::stanzaString(const proto::XmlElement& stanza) const {
@@ -329,7 +448,7 @@ std::string ClientStream::stanzaString(const proto::XmlElement& stanza) const {
 }
 
 void ClientStream::fail(std::string_view condition, std::string_view text) {
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed || cut_off_) return;
   if (stream_id_.empty()) {
     // RFC 6120 §4.9.1.2: an error before the header still opens our side of the stream first.
     host_ = host_.empty() ? chat_.domain : host_;
@@ -360,6 +479,9 @@ void ClientStream::closeStream() {
   if (was_bound) listener_.onStreamUnbound(*this);
 }
 
-void ClientStream::sendRaw(std::string bytes) { transport_.send(SharedBytes(std::move(bytes))); }
+SendOutcome ClientStream::sendRaw(std::string bytes) {
+  if (cut_off_) return SendOutcome::kClosed;
+  return noteOutcome(transport_.send(SharedBytes(std::move(bytes))));
+}
 
 }  // namespace throng::chat

@@ -8,6 +8,10 @@
 // 'from' stamped to the client's full JID (RFC 6120 §8.1.2.1); routing, MUC and the rest
 // live there, not here.
 //
+// Also here, because they are per-stream policy rather than transport mechanics: STARTTLS
+// (RFC 6120 §5) over TCP, the per-connection rate limits (stream_rate_limit.h), and the
+// authentication deadline, idle pings and connection-timeout (stream_liveness.h).
+//
 // Threading: a ClientStream lives on the worker that owns its connection.
 #pragma once
 
@@ -15,12 +19,15 @@
 #include "chat/chat_options.h"
 #include "chat/routed_stanza.h"
 #include "chat/stream_counters.h"
+#include "chat/stream_liveness.h"
+#include "chat/stream_rate_limit.h"
 #include "chat/sasl/mechanism.h"
 #include "chat/sasl/scram.h"
 #include "proto/jid.h"
 #include "proto/xml_element.h"
 #include "proto/xml_stream.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,19 +36,35 @@
 
 namespace throng::chat {
 
+// What became of bytes handed to a transport (style.md rule 4: backpressure is a value).
+enum class SendOutcome {
+  kQueued,  // in the outbox
+  kShed,    // a kSheddable stanza, dropped: the outbox is past half its budget
+  kCutOff,  // the outbox budget is spent: the transport has dropped the connection, unannounced
+            // (the peer is not reading, so a stream error would only queue behind the rest)
+  kClosed,  // the connection is closing or gone; nothing was queued
+};
+
 // Implemented by the connection (TCP socket or WebSocket).
 class ClientStreamTransport {
  public:
   virtual ~ClientStreamTransport() = default;
   // Queues bytes: over WebSocket exactly one frame (one complete element, RFC 7395 §3.3.3).
-  virtual void send(SharedBytes bytes) = 0;
+  virtual SendOutcome send(SharedBytes bytes) = 0;
   // Queues one stanza made of several pieces (RoutedStanza: head, recipient, tail) without
-  // copying them. A kSheddable stanza may be dropped when the outbox is under pressure;
-  // returns false when it was.
-  virtual bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
-                          Delivery delivery) = 0;
+  // copying them. A kSheddable stanza is shed past half the outbox budget (design.md §4 step 6).
+  virtual SendOutcome sendPieces(const SharedBytes& head, const SharedBytes& to,
+                                 const SharedBytes& tail, Delivery delivery) = 0;
   // Closes after the queued bytes are written.
   virtual void close() = 0;
+  // The connection's one timer: ClientStream::onTimer() runs once `delay` has passed. Arming
+  // again replaces the previous deadline.
+  virtual void armTimer(std::chrono::steady_clock::duration delay) = 0;
+  // RFC 6120 §5.4.3.3: once the queued bytes (ending with <proceed/>) are written, run the TLS
+  // handshake as the server over the same socket; bytes arriving after it are decrypted before
+  // they reach onBytes(). Plaintext read after <starttls/> is discarded, never parsed. Called
+  // only when ClientStreamOptions::tls_offered.
+  virtual void startTls() = 0;
 };
 
 // Implemented by the chat core.
@@ -57,8 +80,13 @@ class ClientStreamListener {
 
 struct ClientStreamOptions {
   bool framed = false;         // WebSocket (RFC 7395) rather than a TCP stream
-  bool plain_allowed = false;  // PLAIN only over TLS or loopback (RFC 6120 §6.4.2)
+  bool plain_allowed = false;  // the transport is already TLS (wss) or loopback (RFC 6120 §6.4.2)
   StreamCounters* counters = nullptr;  // the worker's; null in tests that do not count
+  bool tls_offered = false;    // STARTTLS is available (TCP with a certificate configured)
+  bool tls_required = false;   // ... and mandatory before SASL (not loopback): RFC 6120 §5.3.1
+  // The clock of the rate limits and deadlines; empty = std::chrono::steady_clock::now. Tests
+  // inject their own.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 class ClientStream final : public proto::XmlStreamListener {
@@ -74,10 +102,15 @@ class ClientStream final : public proto::XmlStreamListener {
                CredentialLookup credentials, std::function<std::string()> random_id);
   ~ClientStream() override;
 
-  // Bytes from the transport: any chunk of a TCP stream, or one WebSocket message.
-  void onBytes(std::string_view bytes);
+  // Arms the authentication deadline. Call once, when the transport can run its timer.
+  void start();
+  // Bytes from the transport: any chunk of a TCP stream, or one WebSocket message. Returns how
+  // long the transport must wait before reading again (xmpp.rate_bytes_*; zero: read on).
+  std::chrono::steady_clock::duration onBytes(std::string_view bytes);
   // The transport closed underneath us.
   void onTransportClosed();
+  // The deadline armed with ClientStreamTransport::armTimer() has passed.
+  void onTimer();
 
   // Sends a stanza to the client (the chat core's way out).
   void sendStanza(const proto::XmlElement& stanza);
@@ -87,6 +120,7 @@ class ClientStream final : public proto::XmlStreamListener {
   void fail(std::string_view condition, std::string_view text = {});
 
   bool bound() const { return state_ == State::kBound; }
+  bool tlsActive() const { return tls_active_; }
   const proto::Jid& jid() const { return *jid_; }  // only once bound()
   // The full JID, attribute-escaped, as the 'to' of a RoutedStanza (only once bound()).
   const SharedBytes& address() const { return address_; }
@@ -94,7 +128,16 @@ class ClientStream final : public proto::XmlStreamListener {
   const std::string& streamId() const { return stream_id_; }
 
  private:
-  enum class State { kAwaitingHeader, kAuthenticating, kAwaitingRestart, kBinding, kBound, kClosed };
+  enum class State {
+    kAwaitingHeader,
+    kAuthenticating,
+    kStartingTls,  // <proceed/> sent; the rest of this read is discarded (RFC 6120 §5.4.3.3)
+    kAwaitingRestart,
+    kBinding,
+    kBound,
+    kClosed,
+  };
+  using Clock = std::chrono::steady_clock;
 
   // proto::XmlStreamListener
   void onStreamOpen(const proto::XmlElement& header) override;
@@ -103,8 +146,15 @@ class ClientStream final : public proto::XmlStreamListener {
 
   void sendHeader();
   void sendFeatures();
-  void sendRaw(std::string bytes);
+  SendOutcome sendRaw(std::string bytes);
+  SendOutcome noteOutcome(SendOutcome outcome);
+  void onStartTls(const proto::XmlElement& element);
   void onSaslElement(const proto::XmlElement& element);
+  void onBoundStanza(proto::XmlElement stanza);
+  void refuse(const proto::XmlElement& stanza);
+  void sendPing();
+  bool plainAllowed() const { return options_.plain_allowed || tls_active_; }
+  Clock::time_point now() const { return options_.clock ? options_.clock() : Clock::now(); }
   void answerSasl(const sasl::SaslOutcome& outcome);
   void onBindingStanza(proto::XmlElement stanza);
   void bindResource(const proto::XmlElement& iq);
@@ -120,6 +170,11 @@ class ClientStream final : public proto::XmlStreamListener {
   proto::XmlStreamParser parser_;
 
   State state_ = State::kAwaitingHeader;
+  bool tls_active_ = false;
+  bool cut_off_ = false;  // the transport dropped us for a full outbox: nothing more goes out
+  StreamRateLimit rate_;
+  StreamLiveness liveness_;
+  std::string ping_id_;  // the id of our outstanding XEP-0199 ping, if any
   std::string host_;  // the domain the client asked for in 'to'
   std::string stream_id_;
   std::string username_;

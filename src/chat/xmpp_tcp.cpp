@@ -3,9 +3,12 @@
 #include "net/listen.h"
 #include "net/worker.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <deque>
@@ -23,18 +26,26 @@ namespace {
 constexpr std::size_t kReadChunkBytes = 16 * 1024;
 // At most this many queued buffers go into one writev (IOV_MAX is 1024 on Linux).
 constexpr std::size_t kMaxIovecs = 256;
+// RFC 6120 §4.4: after our closing tag the peer should close too; we wait this long for it,
+// not forever.
+constexpr auto kCloseLinger = std::chrono::seconds(10);
 
+// One client connection: socket, outbox, the stream's timer, and the ClientStream.
+//
+// Lifetime: owned by the handlers of its pending operations (shared_from_this). Every way a
+// connection ends goes through finish(), which unregisters it and tells the stream, once.
 class TcpClient final : public ClientStreamTransport,
                         public std::enable_shared_from_this<TcpClient> {
  public:
-  TcpClient(tcp::socket socket, ChatService& service, std::shared_ptr<XmppTcpCounters> counters,
-            std::size_t budget)
+  TcpClient(tcp::socket socket, ChatService& service, std::shared_ptr<TransportCounters> counters,
+            const XmppTcpOptions& options)
       : socket_(std::move(socket)),
         counters_(std::move(counters)),
-        budget_(budget),
-        stream_(service.options(),
-                ClientStreamOptions{/*framed=*/false, remoteIsLoopback(socket_),
-                                    &service.currentShard().counters()}, *this,
+        budget_(options.outbox_budget_bytes),
+        tls_context_(options.tls),
+        timer_(socket_.get_executor()),
+        read_pause_(socket_.get_executor()),
+        stream_(service.options(), streamOptions(socket_, options, service), *this,
                 service.currentShard(),
                 [&service](std::string_view user, sasl::ScramHash hash) {
                   return service.accounts().lookup(user, hash);
@@ -50,48 +61,77 @@ class TcpClient final : public ClientStreamTransport,
   void start(std::unordered_set<TcpClient*>& registry) {
     registry_ = &registry;
     registry.insert(this);
+    stream_.start();
     read();
   }
   void drain() { stream_.fail("system-shutdown", "the server is shutting down"); }
 
-  void send(SharedBytes bytes) override {
-    if (closing_ || dead_) return;
-    if (!fits(bytes.size())) return;
+  SendOutcome send(SharedBytes bytes) override {
+    if (closing_ || dead_) return SendOutcome::kClosed;
+    if (!fits(bytes.size())) return SendOutcome::kCutOff;
     queued_ += bytes.size();
     outbox_.push_back(std::move(bytes));
-    if (!writing_) flush();
+    flush();
+    return SendOutcome::kQueued;
   }
 
-  bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
-                  Delivery delivery) override {
-    if (closing_ || dead_) return false;
+  SendOutcome sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
+                         Delivery delivery) override {
+    if (closing_ || dead_) return SendOutcome::kClosed;
     const std::size_t size = head.size() + to.size() + tail.size();
     // Shed first (design.md §4 step 6): past half the budget, presences wait for no one.
-    if (delivery == Delivery::kSheddable && (queued_ + size) * 2 > budget_) return false;
-    if (!fits(size)) return false;
+    if (delivery == Delivery::kSheddable && (queued_ + size) * 2 > budget_) {
+      return SendOutcome::kShed;
+    }
+    if (!fits(size)) return SendOutcome::kCutOff;
     queued_ += size;
     outbox_.push_back(head);
     outbox_.push_back(to);
     outbox_.push_back(tail);
-    if (!writing_) flush();
-    return true;
+    flush();
+    return SendOutcome::kQueued;
   }
 
   void close() override {
+    if (closing_ || dead_) return;
     closing_ = true;
-    if (!writing_) shutdown();
+    if (tls_pending_) {
+      // Mid-handshake there is no stream to write a closing tag into.
+      finishLater();
+      return;
+    }
+    flush();
+  }
+
+  void armTimer(std::chrono::steady_clock::duration delay) override {
+    if (dead_) return;
+    timer_.expires_after(delay);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->stream_.onTimer();
+    });
+  }
+
+  void startTls() override {
+    // Everything queued so far, <proceed/> last, goes out in the clear; what is queued after
+    // it waits for the handshake (RFC 6120 §5.4.3.3).
+    tls_pending_ = true;
+    clear_left_ = outbox_.size();
+    flush();
   }
 
  private:
-  // False, and the connection cut off, when `size` more bytes would exceed the budget:
-  // design.md §4 step 6, a reader that cannot keep up is disconnected, and counted.
-  bool fits(std::size_t size) {
-    if (queued_ + size <= budget_) return true;
-    counters_->dropped_slow.fetch_add(1, std::memory_order_relaxed);
-    dead_ = true;
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    return false;
+  static ClientStreamOptions streamOptions(const tcp::socket& socket,
+                                           const XmppTcpOptions& options, ChatService& service) {
+    const bool loopback = remoteIsLoopback(socket);
+    ClientStreamOptions stream;
+    stream.framed = false;
+    stream.plain_allowed = loopback;
+    stream.counters = &service.currentShard().counters();
+    stream.tls_offered = options.tls != nullptr;
+    // RFC 6120 §5.3.1 leaves mandatory TLS to policy: ours is "everyone but loopback", where
+    // nothing crosses a network and local tools and tests need not carry certificates.
+    stream.tls_required = stream.tls_offered && !loopback;
+    return stream;
   }
 
   static bool remoteIsLoopback(const tcp::socket& socket) {
@@ -100,69 +140,204 @@ class TcpClient final : public ClientStreamTransport,
     return !ec && remote.address().is_loopback();
   }
 
-  void read() {
-    socket_.async_read_some(asio::buffer(buffer_),
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                              if (ec) {
-                                self->finish();
-                                return;
-                              }
-                              self->stream_.onBytes(std::string_view(self->buffer_.data(), n));
-                              if (!self->dead_) self->read();
-                            });
+  // False, and the connection cut off, when `size` more bytes would exceed the budget:
+  // design.md §4 step 6, a reader that cannot keep up is disconnected (ClientStream counts
+  // it). No stream error: the socket is not taking bytes, so it would never be read.
+  bool fits(std::size_t size) {
+    if (queued_ + size <= budget_) return true;
+    finishLater();
+    return false;
   }
 
-  // Everything queued goes out in one writev (design.md §4 step 5).
+  // Drops the connection now; the stream hears of it from the loop, not from inside the call
+  // that got here (which may be the chat core walking its streams).
+  void finishLater() {
+    dead_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
+  }
+
+  // Calls f(stream) with the plain socket or, after STARTTLS, the TLS stream over it.
+  template <class F>
+  void withStream(F&& f) {
+    if (tls_) {
+      f(*tls_);
+    } else {
+      f(socket_);
+    }
+  }
+
+  void read() {
+    reading_ = true;
+    withStream([this](auto& stream) {
+      stream.async_read_some(
+          asio::buffer(buffer_),
+          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+            self->onRead(ec, n);
+          });
+    });
+  }
+
+  void onRead(boost::system::error_code ec, std::size_t n) {
+    reading_ = false;
+    if (ec == asio::error::operation_aborted && tlsClosing()) {
+      tlsShutdown();  // shutdown() cancelled this read to send close_notify
+      return;
+    }
+    if (ec || dead_) {
+      finish();
+      return;
+    }
+    const auto pause = stream_.onBytes(std::string_view(buffer_.data(), n));
+    if (dead_) {
+      finish();
+      return;
+    }
+    if (tls_pending_) return;  // handshake() reads on once TLS is up
+    if (tlsClosing()) {
+      tlsShutdown();
+      return;
+    }
+    if (pause > std::chrono::steady_clock::duration::zero()) {
+      // xmpp.rate_bytes_*: bytes stay in the kernel (and the client's send buffer) meanwhile.
+      read_pause_.expires_after(pause);
+      read_pause_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+        if (!wait_ec && !self->dead_ && !self->tlsClosing()) self->read();
+      });
+      return;
+    }
+    read();
+  }
+
+  // Everything queued goes out in one writev (design.md §4 step 5). Over TLS, Beast's
+  // ssl_stream coalesces the buffers into records of up to 16 KiB instead.
   void flush() {
-    if (outbox_.empty()) {
-      if (closing_) shutdown();
+    if (writing_ || dead_) return;
+    const std::size_t writable = tls_pending_ ? clear_left_ : outbox_.size();
+    if (writable == 0) {
+      if (tls_pending_) {
+        handshake();
+      } else if (closing_) {
+        shutdown();
+      }
       return;
     }
     writing_ = true;
-    in_flight_ = std::min(outbox_.size(), kMaxIovecs);
+    in_flight_ = std::min(writable, kMaxIovecs);
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(in_flight_);
     for (std::size_t i = 0; i < in_flight_; ++i) {
       const auto view = outbox_[i].view();
       buffers.emplace_back(view.data(), view.size());
     }
-    asio::async_write(socket_, buffers,
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        for (std::size_t i = 0; i < self->in_flight_; ++i) {
-                          self->queued_ -= self->outbox_.front().size();
-                          self->outbox_.pop_front();
-                        }
-                        if (ec) {
-                          self->dead_ = true;
-                          return;
-                        }
-                        self->flush();
-                      });
+    withStream([this, &buffers](auto& stream) {
+      asio::async_write(stream, buffers,
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          self->onWritten(ec);
+                        });
+    });
   }
 
+  void onWritten(boost::system::error_code ec) {
+    writing_ = false;
+    for (std::size_t i = 0; i < in_flight_; ++i) {
+      queued_ -= outbox_.front().size();
+      outbox_.pop_front();
+    }
+    if (tls_pending_) clear_left_ -= in_flight_;
+    if (ec) {
+      finish();
+      return;
+    }
+    flush();
+  }
+
+  void handshake() {
+    if (tls_ || dead_) return;
+    tls_.emplace(socket_, *tls_context_);
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](boost::system::error_code ec) {
+                            if (ec || self->dead_) {
+                              self->finish();
+                              return;
+                            }
+                            self->tls_pending_ = false;
+                            self->flush();
+                            self->read();
+                          });
+  }
+
+  // Our side is done (the outbox is empty): close our direction and give the peer
+  // kCloseLinger to close theirs.
   void shutdown() {
+    if (shut_down_) return;
+    shut_down_ = true;
+    timer_.expires_after(kCloseLinger);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->finish();
+    });
+    if (tls_) {
+      // RFC 8446 §6.1: close_notify before closing the write side. Asio's TLS shutdown reads
+      // (the peer's close_notify) and must not race our pending read: that read is cancelled
+      // and the shutdown starts from its handler.
+      if (reading_) {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+      } else {
+        read_pause_.cancel();
+        tlsShutdown();
+      }
+      return;
+    }
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  bool tlsClosing() const { return tls_ && shut_down_ && !dead_; }
+
+  void tlsShutdown() {
+    if (tls_shutdown_started_) return;
+    tls_shutdown_started_ = true;
+    tls_->async_shutdown([self = shared_from_this()](boost::system::error_code) {
+      self->finish();
+    });
+  }
+
+  // The one way out: idempotent; the connection is gone once its pending handlers have run.
   void finish() {
+    if (finished_) return;
+    finished_ = true;
     dead_ = true;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    timer_.cancel();
+    read_pause_.cancel();
     if (registry_) registry_->erase(this);
     registry_ = nullptr;
     stream_.onTransportClosed();
   }
 
   tcp::socket socket_;
-  std::shared_ptr<XmppTcpCounters> counters_;
+  std::optional<boost::beast::ssl_stream<tcp::socket&>> tls_;  // after STARTTLS; over socket_
+  std::shared_ptr<TransportCounters> counters_;
   std::size_t budget_;
+  asio::ssl::context* tls_context_;  // non-owning; null: no STARTTLS
+  asio::steady_timer timer_;         // the stream's deadline, then the close linger
+  asio::steady_timer read_pause_;    // xmpp.rate_bytes_*: when to read again
   std::array<char, kReadChunkBytes> buffer_{};
   std::deque<SharedBytes> outbox_;
   std::size_t queued_ = 0;
   std::size_t in_flight_ = 0;
+  std::size_t clear_left_ = 0;  // outbox entries still to write before the TLS handshake
   bool writing_ = false;
   bool closing_ = false;
-  bool dead_ = false;
+  bool tls_pending_ = false;  // <proceed/> queued; TLS not up yet
+  bool dead_ = false;         // nothing more is read or written
+  bool reading_ = false;    // a read is pending
+  bool shut_down_ = false;  // our side is closed; waiting (kCloseLinger) for the peer's
+  bool tls_shutdown_started_ = false;
+  bool finished_ = false;
   std::unordered_set<TcpClient*>* registry_ = nullptr;  // the worker's; outlives us
   ClientStream stream_;  // last: it calls into the members above while being destroyed
 };
@@ -179,7 +354,7 @@ XmppTcpServer::XmppTcpServer(XmppTcpOptions options, ChatService& service,
                              std::vector<net::Worker*> workers)
     : options_(std::move(options)),
       service_(service),
-      counters_(std::make_shared<XmppTcpCounters>()) {
+      counters_(std::make_shared<TransportCounters>()) {
   for (auto* worker : workers) {
     auto slot = std::make_unique<Slot>();
     slot->worker = worker;
@@ -208,8 +383,7 @@ void XmppTcpServer::accept(Slot& slot) {
           counters_->accepted.fetch_add(1, std::memory_order_relaxed);
           boost::system::error_code ignored;
           socket.set_option(tcp::no_delay(true), ignored);
-          std::make_shared<TcpClient>(std::move(socket), service_, counters_,
-                                      options_.outbox_budget_bytes)
+          std::make_shared<TcpClient>(std::move(socket), service_, counters_, options_)
               ->start(slot.clients);
         }
         accept(slot);

@@ -1,31 +1,33 @@
 // XMPP over TCP (RFC 6120), port 5222 by default: one SO_REUSEPORT acceptor per worker; each
-// connection stays on the worker that accepted it. STARTTLS is not offered yet, so PLAIN is
-// available only from loopback; SCRAM works everywhere.
+// connection stays on the worker that accepted it. With a certificate, STARTTLS (RFC 6120 §5)
+// is offered, and required before SASL from anywhere but loopback; PLAIN is available over TLS
+// or from loopback, SCRAM everywhere.
 #pragma once
 
 #include "base/result.h"
 #include "chat/chat_service.h"
+#include "chat/transport_counters.h"
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace throng::chat {
 
 struct XmppTcpOptions {
   boost::asio::ip::tcp::endpoint endpoint;
   int backlog = 4096;
-  // Bytes a connection may have queued for writing before it is dropped as too slow.
+  // Bytes a connection may have queued for writing before it is dropped as too slow. 1 MiB
+  // holds a few seconds of a busy room for a reader on a slow link.
   std::size_t outbox_budget_bytes = 1024 * 1024;
-};
-
-struct XmppTcpCounters {
-  std::atomic<std::int64_t> open_connections{0};
-  std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> dropped_slow{0};
+  // Non-owning, outlives the server. Set: STARTTLS is offered (RFC 6120 §5).
+  boost::asio::ssl::context* tls = nullptr;
 };
 
 class XmppTcpServer {
@@ -39,7 +41,8 @@ class XmppTcpServer {
   void start();
   void beginDrain();  // stop accepting; open streams are closed with system-shutdown
 
-  const XmppTcpCounters& counters() const { return *counters_; }
+  const TransportCounters& counters() const { return *counters_; }
+  bool tlsOffered() const { return options_.tls != nullptr; }
 
  private:
   struct Slot;
@@ -47,7 +50,7 @@ class XmppTcpServer {
 
   XmppTcpOptions options_;
   ChatService& service_;
-  std::shared_ptr<XmppTcpCounters> counters_;
+  std::shared_ptr<TransportCounters> counters_;  // shared with connections, which may outlive us
   std::vector<std::unique_ptr<Slot>> slots_;
 };
 

@@ -15,28 +15,48 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace throng::http {
 
 enum class SendResult {
   kQueued,   // accepted into the outbox
-  kDropped,  // the outbox is over its byte budget (or the connection is closing)
+  kDropped,  // not queued: the outbox would exceed its byte budget
+  kClosing,  // not queued: the connection is closing or closed
 };
 
 class WebSocketConnection {
  public:
   virtual ~WebSocketConnection() = default;
 
+  // The most pieces sendPieces() takes: enough for a RoutedStanza (head, recipient, tail)
+  // behind one more, and small enough to keep in each outbox entry without allocating.
+  static constexpr std::size_t kMaxPieces = 4;
+
   // Queues one text message. Backpressure is the return value (style.md rule 4).
   virtual SendResult send(SharedBytes message) = 0;
+  // Queues one text message made of up to kMaxPieces pieces, written as one frame with a
+  // gather write: the pieces are referenced, never concatenated (style.md rule 3). Counts
+  // against the byte budget like send().
+  virtual SendResult sendPieces(std::span<const SharedBytes> pieces) = 0;
   // Closes with a WebSocket close code (RFC 6455 §7.4) after the queued messages are sent.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  // Drops what is queued and closes the TCP connection now, without a close handshake: for a
+  // peer that stopped reading, whose close frame would only queue behind the rest.
+  // onWebSocketClosed() follows from the connection's loop, not from inside this call.
+  virtual void abort() = 0;
+  // From onWebSocketMessage(): the next read starts only after `delay` (a rate limit). Nothing
+  // is taken off the socket meanwhile, so TCP flow control pushes back on the peer.
+  virtual void deferNextRead(std::chrono::steady_clock::duration delay) = 0;
 
   virtual std::size_t queuedBytes() const = 0;
   virtual const boost::asio::ip::address& remoteAddress() const = 0;
+  // Whether the connection is TLS (wss).
+  virtual bool secure() const = 0;
   virtual boost::asio::any_io_executor executor() = 0;
 };
 

@@ -6,12 +6,18 @@
 #include "http/websocket.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <cassert>
+#include <chrono>
 #include <deque>
+#include <type_traits>
 
 namespace throng::http {
 
@@ -23,7 +29,7 @@ class WebSocketSession final : public Connection,
   WebSocketSession(ConnectionContext context, Stream&& stream, WebSocketHandler& handler,
                    boost::asio::ip::address remote)
       : Connection(std::move(context)), ws_(std::move(stream)), handler_(handler),
-        remote_(std::move(remote)) {}
+        remote_(std::move(remote)), read_timer_(ws_.get_executor()) {}
 
   void accept(Request upgrade) {
     namespace websocket = boost::beast::websocket;
@@ -35,6 +41,10 @@ class WebSocketSession final : public Connection,
     timeout.keep_alive_pings = true;
     ws_.set_option(timeout);
     ws_.read_message_max(handler_.maxMessageBytes());
+    // One frame per message: Beast would otherwise split messages over its 4 KiB write buffer
+    // into several frames, each its own write. Server frames are unmasked, so a message of any
+    // size goes out as one gather write of the header and the caller's buffers.
+    ws_.auto_fragment(false);
     const std::string protocol(handler_.subprotocol());
     ws_.set_option(websocket::stream_base::decorator([protocol](websocket::response_type& res) {
       res.set(boost::beast::http::field::server, "throng");
@@ -47,14 +57,46 @@ class WebSocketSession final : public Connection,
   }
 
   SendResult send(SharedBytes message) override {
-    if (closing_ || queued_bytes_ + message.size() > handler_.outboxBudgetBytes()) {
-      return SendResult::kDropped;
+    return sendPieces(std::span<const SharedBytes>(&message, 1));
+  }
+
+  SendResult sendPieces(std::span<const SharedBytes> pieces) override {
+    assert(pieces.size() <= kMaxPieces);
+    if (pieces.size() > kMaxPieces) return SendResult::kDropped;
+    Outgoing message;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      message.pieces[i] = pieces[i];
+      message.bytes += pieces[i].size();
     }
-    queued_bytes_ += message.size();
+    if (closing_) return SendResult::kClosing;
+    if (queued_bytes_ + message.bytes > handler_.outboxBudgetBytes()) return SendResult::kDropped;
+    queued_bytes_ += message.bytes;
     outbox_.push_back(std::move(message));
     if (!writing_) writeNext();
     return SendResult::kQueued;
   }
+
+  void abort() override {
+    closing_ = true;
+    close_sent_ = true;  // no close frame: the peer is not reading
+    // Entries behind the one in flight go now; that one completes (with an error) below.
+    while (outbox_.size() > (writing_ ? 1u : 0u)) {
+      queued_bytes_ -= outbox_.back().bytes;
+      outbox_.pop_back();
+    }
+    boost::system::error_code ignored;
+    boost::beast::get_lowest_layer(ws_).socket().close(ignored);
+    read_timer_.cancel();
+    if (read_deferred_) {
+      // No read is pending to fail and report the close: report it from the loop.
+      read_deferred_ = false;
+      boost::asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+        self->onReadFailed(boost::asio::error::operation_aborted);
+      });
+    }
+  }
+
+  void deferNextRead(std::chrono::steady_clock::duration delay) override { read_delay_ = delay; }
 
   void close(std::uint16_t code, std::string_view reason) override {
     if (closing_) return;
@@ -68,6 +110,7 @@ class WebSocketSession final : public Connection,
 
   std::size_t queuedBytes() const override { return queued_bytes_; }
   const boost::asio::ip::address& remoteAddress() const override { return remote_; }
+  bool secure() const override { return !std::is_same_v<Stream, boost::beast::tcp_stream>; }
   boost::asio::any_io_executor executor() override { return ws_.get_executor(); }
 
   void drain() override {
@@ -106,6 +149,17 @@ class WebSocketSession final : public Connection,
             std::string_view(static_cast<const char*>(data.data()), data.size()));
       }
       self->buffer_.consume(self->buffer_.size());
+      if (self->read_delay_ > std::chrono::steady_clock::duration::zero() && !self->closing_) {
+        self->read_timer_.expires_after(self->read_delay_);
+        self->read_delay_ = {};
+        self->read_deferred_ = true;
+        self->read_timer_.async_wait([self](boost::beast::error_code wait_ec) {
+          if (wait_ec || !self->read_deferred_) return;
+          self->read_deferred_ = false;
+          self->read();
+        });
+        return;
+      }
       self->read();
     });
   }
@@ -137,11 +191,18 @@ class WebSocketSession final : public Connection,
     }
     writing_ = true;
     ws_.text(true);
-    const auto view = outbox_.front().view();
-    ws_.async_write(boost::asio::buffer(view.data(), view.size()),
+    // One message per async_write: Beast writes one message at a time, and framing several
+    // into one write ourselves would race with the control frames (pong, close) Beast sends.
+    std::array<boost::asio::const_buffer, kMaxPieces> buffers;
+    const auto& message = outbox_.front();
+    for (std::size_t i = 0; i < kMaxPieces; ++i) {
+      const auto view = message.pieces[i].view();
+      buffers[i] = boost::asio::const_buffer(view.data(), view.size());
+    }
+    ws_.async_write(buffers,
                     [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
                       self->writing_ = false;
-                      self->queued_bytes_ -= self->outbox_.front().size();
+                      self->queued_bytes_ -= self->outbox_.front().bytes;
                       self->outbox_.pop_front();
                       if (ec) {
                         self->outbox_.clear();
@@ -153,14 +214,23 @@ class WebSocketSession final : public Connection,
                     });
   }
 
+  // One queued message: its pieces (unused ones empty) and their total size.
+  struct Outgoing {
+    std::array<SharedBytes, kMaxPieces> pieces;
+    std::size_t bytes = 0;
+  };
+
   boost::beast::websocket::stream<Stream> ws_;
   WebSocketHandler& handler_;  // non-owning: registered handlers outlive the server
   boost::asio::ip::address remote_;
   Request upgrade_;
   std::unique_ptr<WebSocketListener> listener_;  // allocated by the handler, owned by this
   boost::beast::flat_buffer buffer_;
-  std::deque<SharedBytes> outbox_;
+  std::deque<Outgoing> outbox_;
   std::size_t queued_bytes_ = 0;
+  boost::asio::steady_timer read_timer_;  // deferNextRead()
+  std::chrono::steady_clock::duration read_delay_{};
+  bool read_deferred_ = false;  // read_timer_ stands where the pending read would be
   bool writing_ = false;
   bool closing_ = false;
   bool close_sent_ = false;

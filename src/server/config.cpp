@@ -211,6 +211,34 @@ const std::vector<Key>& schema() {
           .demo("127.0.0.1"),
       intKey("xmpp.tcp_port", 0, 65535, 5222, into(&C::xmpp, &XmppConfig::tcp_port),
              "port of the XMPP client listener; 0 = ephemeral"),
+      textKey(Kind::kFile, "xmpp.tls_cert", "", into(&C::xmpp, &XmppConfig::tls_cert),
+              "PEM certificate chain for STARTTLS on the XMPP TCP port (RFC 6120 §5); empty = "
+              "http.tls_cert. With a certificate, clients must start TLS before authenticating, "
+              "except from loopback"),
+      textKey(Kind::kFile, "xmpp.tls_key", "", into(&C::xmpp, &XmppConfig::tls_key),
+              "PEM private key of xmpp.tls_cert; empty = http.tls_key"),
+      intKey("xmpp.rate_stanzas_per_second", 1, 100000, 20,
+             into(&C::xmpp, &XmppConfig::rate_stanzas_per_second),
+             "stanzas one client may send per second once bound; beyond it messages and IQs "
+             "are refused (resource-constraint), presences dropped, and a client that keeps "
+             "going is disconnected (policy-violation)"),
+      intKey("xmpp.rate_stanzas_burst", 1, 1000000, 50,
+             into(&C::xmpp, &XmppConfig::rate_stanzas_burst),
+             "stanzas one client may send at once beyond the rate (the token bucket's size)"),
+      intKey("xmpp.rate_bytes_per_second", 1024, 1073741824, 65536,
+             into(&C::xmpp, &XmppConfig::rate_bytes_per_second),
+             "bytes per second read from one client connection; beyond it the server stops "
+             "reading that connection until the budget has recovered"),
+      intKey("xmpp.rate_bytes_burst", 1024, 1073741824, 262144,
+             into(&C::xmpp, &XmppConfig::rate_bytes_burst),
+             "bytes one client may send at once beyond the byte rate"),
+      intKey("xmpp.idle_timeout_seconds", 10, 86400, 300,
+             into(&C::xmpp, &XmppConfig::idle_timeout),
+             "a bound client that has sent nothing for this long gets a ping (XEP-0199)"),
+      intKey("xmpp.ping_timeout_seconds", 1, 3600, 30,
+             into(&C::xmpp, &XmppConfig::ping_timeout),
+             "time a pinged client has to send anything before its stream ends with "
+             "connection-timeout"),
       intKey("xmpp.max_stanza_bytes", 1024, 16777216, 65536,
              into(&C::xmpp, &XmppConfig::max_stanza_bytes),
              "largest stanza a client may send; larger ones end the stream with policy-violation"),
@@ -510,6 +538,7 @@ class Loader {
   Config finish() const {
     for (std::size_t i = 0; i < schema().size(); ++i) checkFinal(schema()[i], slots_[i]);
     requireTogether("http.tls_cert", "http.tls_key");
+    requireTogether("xmpp.tls_cert", "xmpp.tls_key");
     Config config{};
     for (std::size_t i = 0; i < schema().size(); ++i) schema()[i].set(config, slots_[i].value);
     return config;

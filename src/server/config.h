@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -74,6 +75,14 @@ struct XmppConfig {
   std::string muc_domain;        // empty = "rooms." + domain
   std::string tcp_bind;
   int tcp_port;  // 0 = ephemeral
+  std::string tls_cert;  // PEM for STARTTLS on tcp_port; empty = http.tls_cert
+  std::string tls_key;   // empty = http.tls_key
+  std::int64_t rate_stanzas_per_second;
+  std::int64_t rate_stanzas_burst;
+  std::int64_t rate_bytes_per_second;
+  std::int64_t rate_bytes_burst;
+  std::chrono::seconds idle_timeout;  // then an XEP-0199 ping
+  std::chrono::seconds ping_timeout;  // then connection-timeout
   std::size_t max_stanza_bytes;
   std::string admins;  // comma-separated bare JIDs that own every room
   std::string event_room_presence_broadcast;  // comma-separated roles

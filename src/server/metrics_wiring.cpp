@@ -57,6 +57,17 @@ void writeHttpServer(PromWriter& out, const http::Server& server) {
   });
 }
 
+// One StreamCounters field summed over the shards: the per-worker copies exist so that
+// increments never share a cache line; a scrape pays for the sum instead.
+std::uint64_t sumOverShards(chat::ChatService& chat,
+                            std::atomic<std::uint64_t> chat::StreamCounters::*field) {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < chat.shardCount(); ++i) {
+    total += (chat.shard(i).counters().*field).load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
 std::uint64_t totalRequests(const http::Server& server) {
   std::uint64_t total = 0;
   server.router().forEachStats(
@@ -142,6 +153,40 @@ void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
   });
   history.addSeries("storage_commit_latency_ms",
                     [store] { return store->stats().meanCommitLatencyUs() / 1e3; });
+}
+
+void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
+                     const chat::XmppTcpServer& tcp, const chat::XmppWebSocketHandler& websocket) {
+  registry.addCollector([&chat, &tcp, &websocket](PromWriter& out) {
+    using C = chat::StreamCounters;
+    out.single("throng_xmpp_stanzas_in_total", "counter", "Stanzas received from bound clients.",
+               sumOverShards(chat, &C::stanzas_in));
+    out.single("throng_xmpp_stanzas_out_total", "counter", "Stanzas queued to clients.",
+               sumOverShards(chat, &C::stanzas_out));
+    out.single("throng_xmpp_shed_total", "counter",
+               "Sheddable stanzas (presences) dropped because an outbox was past half its budget.",
+               sumOverShards(chat, &C::shed));
+    out.single("throng_xmpp_dropped_slow_total", "counter",
+               "Connections cut off because their outbox budget was exceeded.",
+               sumOverShards(chat, &C::dropped_slow));
+    out.single("throng_xmpp_rate_limited_total", "counter",
+               "Stanzas refused by a connection's rate limit.",
+               sumOverShards(chat, &C::rate_limited));
+
+    const std::pair<const char*, const chat::TransportCounters*> transports[] = {
+        {"tcp", &tcp.counters()}, {"websocket", &websocket.counters()}};
+    out.family("throng_xmpp_connections", "gauge", "Open XMPP client connections.");
+    for (const auto& [name, counters] : transports) {
+      out.sample("throng_xmpp_connections", {{"transport", name}},
+                 counters->open_connections.load(std::memory_order_relaxed));
+    }
+    out.family("throng_xmpp_connections_accepted_total", "counter",
+               "XMPP client connections accepted (WebSocket: upgraded to XMPP).");
+    for (const auto& [name, counters] : transports) {
+      out.sample("throng_xmpp_connections_accepted_total", {{"transport", name}},
+                 counters->accepted.load(std::memory_order_relaxed));
+    }
+  });
 }
 
 }  // namespace throng::server

@@ -3,6 +3,9 @@
 #pragma once
 
 #include "base/metrics.h"
+#include "chat/chat_service.h"
+#include "chat/xmpp_tcp.h"
+#include "chat/xmpp_websocket.h"
 #include "control/control_plane.h"
 #include "http/server.h"
 #include "net/worker_pool.h"
@@ -15,5 +18,10 @@ namespace throng::server {
 void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
                  net::WorkerPool& workers, const http::Server& public_server,
                  const store::Storage& storage);
+
+// The chat's series: stream counters summed over the shards (each worker counts its own),
+// and connections per transport. Non-owning, like wireMetrics.
+void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
+                     const chat::XmppTcpServer& tcp, const chat::XmppWebSocketHandler& websocket);
 
 }  // namespace throng::server

@@ -84,6 +84,26 @@ void probePortFree(const asio::ip::tcp::endpoint& endpoint, const char* key) {
   }
 }
 
+// A TLS server context from PEM files; `cert_key`/`key_key` name the config keys for errors.
+void loadTls(std::optional<asio::ssl::context>& tls, const std::string& cert,
+             const std::string& key, const char* cert_key, const char* key_key) {
+  tls.emplace(asio::ssl::context::tls_server);
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  tls->use_certificate_chain_file(cert, ec);
+  if (ec) {
+    throw StartupError(
+        fmt::format("config key '{}': cannot load '{}': {}", cert_key, cert, ec.message()));
+  }
+  tls->use_private_key_file(key, asio::ssl::context::pem, ec);
+  if (ec) {
+    throw StartupError(
+        fmt::format("config key '{}': cannot load '{}': {}", key_key, key, ec.message()));
+  }
+}
+
 std::string hostForUrl(const asio::ip::address& address) {
   if (address.is_unspecified()) return "127.0.0.1";
   return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
@@ -133,6 +153,7 @@ struct Runtime::Parts {
   MetricsRegistry registry;
   std::unique_ptr<store::Storage> storage;
   std::optional<asio::ssl::context> tls;
+  std::optional<asio::ssl::context> xmpp_tls;  // xmpp.tls_cert; unset: STARTTLS uses `tls`
   http::Router public_router;
   std::unique_ptr<http::StaticFiles> static_files;
   // Declared before the pool: connections still queued on a worker when it is destroyed call
@@ -204,23 +225,13 @@ void Runtime::start() {
                p.storage->schemaVersion());
   if (p.mode == Mode::kDemo) ensureDemoEvent();
 
-  // TLS for the public port.
+  // TLS for the public port, and for STARTTLS on the XMPP port (its own certificate, or the
+  // public port's).
   if (!cfg.http.tls_cert.empty()) {
-    p.tls.emplace(asio::ssl::context::tls_server);
-    p.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1);
-    boost::system::error_code tls_ec;
-    p.tls->use_certificate_chain_file(cfg.http.tls_cert, tls_ec);
-    if (tls_ec) {
-      throw StartupError(fmt::format("config key 'http.tls_cert': cannot load '{}': {}",
-                                     cfg.http.tls_cert, tls_ec.message()));
-    }
-    p.tls->use_private_key_file(cfg.http.tls_key, asio::ssl::context::pem, tls_ec);
-    if (tls_ec) {
-      throw StartupError(fmt::format("config key 'http.tls_key': cannot load '{}': {}",
-                                     cfg.http.tls_key, tls_ec.message()));
-    }
+    loadTls(p.tls, cfg.http.tls_cert, cfg.http.tls_key, "http.tls_cert", "http.tls_key");
+  }
+  if (!cfg.xmpp.tls_cert.empty()) {
+    loadTls(p.xmpp_tls, cfg.xmpp.tls_cert, cfg.xmpp.tls_key, "xmpp.tls_cert", "xmpp.tls_key");
   }
 
   // Public routes.
@@ -243,6 +254,12 @@ void Runtime::start() {
       cfg.xmpp.anonymous_domain.empty() ? "anon." + cfg.xmpp.domain : cfg.xmpp.anonymous_domain;
   chat_options.muc_domain =
       cfg.xmpp.muc_domain.empty() ? "rooms." + cfg.xmpp.domain : cfg.xmpp.muc_domain;
+  chat_options.rate_stanzas_per_second = static_cast<double>(cfg.xmpp.rate_stanzas_per_second);
+  chat_options.rate_stanzas_burst = static_cast<double>(cfg.xmpp.rate_stanzas_burst);
+  chat_options.rate_bytes_per_second = static_cast<double>(cfg.xmpp.rate_bytes_per_second);
+  chat_options.rate_bytes_burst = static_cast<double>(cfg.xmpp.rate_bytes_burst);
+  chat_options.idle_timeout = cfg.xmpp.idle_timeout;
+  chat_options.ping_timeout = cfg.xmpp.ping_timeout;
   chat_options.limits.max_stanza_bytes = cfg.xmpp.max_stanza_bytes;
   chat_options.muc = mucPolicyFrom(cfg.xmpp);
   p.chat = std::make_unique<chat::ChatService>(chat_options, p.pool->all());
@@ -260,6 +277,7 @@ void Runtime::start() {
   chat::XmppTcpOptions xmpp_tcp_options;
   xmpp_tcp_options.endpoint = endpointFor(cfg.xmpp.tcp_bind, cfg.xmpp.tcp_port, "xmpp.tcp_bind");
   probePortFree(xmpp_tcp_options.endpoint, "xmpp.tcp_port");
+  xmpp_tcp_options.tls = p.xmpp_tls ? &*p.xmpp_tls : p.tls ? &*p.tls : nullptr;
   p.xmpp_tcp = std::make_unique<chat::XmppTcpServer>(xmpp_tcp_options, *p.chat, p.pool->all());
   auto xmpp_port = p.xmpp_tcp->listen();
   if (!xmpp_port) throw StartupError("config key 'xmpp.tcp_port': " + xmpp_port.error().message);
@@ -292,6 +310,7 @@ void Runtime::start() {
     chat->ensureEventRoom(event.slug, event.title);  // every event has its chat room
   });
   wireMetrics(p.registry, *p.control, *p.pool, *p.public_server, *p.storage);
+  wireChatMetrics(p.registry, *p.chat, *p.xmpp_tcp, *p.xmpp_websocket);
   restoreMetricsHistory();
   auto control_port = p.control->listen();
   if (!control_port) {
@@ -339,7 +358,8 @@ void Runtime::start() {
           {"anonymous_domain", chat_options.anonymous_domain},
           {"muc_domain", chat_options.muc_domain},
           {"tcp", {{"address", xmpp_tcp_options.endpoint.address().to_string()},
-                   {"port", *xmpp_port}}},
+                   {"port", *xmpp_port},
+                   {"starttls", p.xmpp_tcp->tlsOffered()}}},
           {"websocket_path", chat::kXmppWebSocketPath}}},
     };
     try {

@@ -68,6 +68,7 @@ export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: 
     ready,
     ws: `ws://127.0.0.1:${ready.http.port}${ready.xmpp.websocket_path}`,
     tcp: `xmpp://127.0.0.1:${ready.xmpp.tcp.port}`,
+    metrics: `http://127.0.0.1:${ready.control.port}/metrics`,
     log: () => log,
     // Stops the server but keeps its directory, for a restart with startThrong({dir}).
     async stopKeeping() {

@@ -107,3 +107,19 @@ test("malformed XML over TCP gets a stream error, and other clients are unaffect
     xml("ping", { xmlns: "urn:xmpp:ping" })));
   assert.equal(pong.attrs.type, "result");
 });
+
+test("/metrics counts XMPP connections per transport and stanzas", async () => {
+  const { xmpp } = await connect({ service: server.ws, domain: "anon.localhost" });
+  await xmpp.iqCaller.request(xml("iq", { type: "get", to: "anon.localhost" },
+    xml("ping", { xmlns: "urn:xmpp:ping" })));
+  const metrics = await (await fetch(server.metrics)).text();
+  const value = (series) => {
+    const line = metrics.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? NaN : Number(line.slice(series.length + 1));
+  };
+  assert.ok(value('throng_xmpp_connections{transport="websocket"}') >= 1, metrics);
+  assert.ok(value('throng_xmpp_connections_accepted_total{transport="websocket"}') >= 1);
+  assert.ok(value('throng_xmpp_connections_accepted_total{transport="tcp"}') >= 1);
+  assert.ok(value("throng_xmpp_stanzas_in_total") >= 1);
+  assert.ok(value("throng_xmpp_stanzas_out_total") >= 1);
+});

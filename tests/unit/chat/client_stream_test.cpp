@@ -4,44 +4,14 @@
 
 #include "base/base64.h"
 #include "chat/sasl/scram.h"
+#include "unit/chat/client_stream_fixture.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <map>
-
 namespace throng::chat {
 namespace {
-
-struct RecordingTransport : ClientStreamTransport {
-  void send(SharedBytes bytes) override { sent.emplace_back(bytes.view()); }
-  bool sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
-                  Delivery) override {
-    sent.push_back(std::string(head.view()) + std::string(to.view()) + std::string(tail.view()));
-    return true;
-  }
-  void close() override { closed = true; }
-  std::string take() {
-    std::string all;
-    for (auto& s : sent) all += s;
-    sent.clear();
-    return all;
-  }
-  std::vector<std::string> sent;
-  bool closed = false;
-};
-
-struct RecordingListener : ClientStreamListener {
-  void onStreamBound(ClientStream& s) override { bound_jid = s.jid().full(); }
-  void onClientStanza(ClientStream&, proto::XmlElement stanza) override {
-    stanzas.push_back(stanza.serialize("jabber:client"));
-  }
-  void onStreamUnbound(ClientStream&) override { ++unbound; }
-  std::string bound_jid;
-  std::vector<std::string> stanzas;
-  int unbound = 0;
-};
 
 // A SCRAM-SHA-256 client computed here with OpenSSL, independently of the server code.
 std::string hmac256(std::string_view key, std::string_view data) {
@@ -74,41 +44,6 @@ std::string between(const std::string& text, const std::string& open, const std:
   a += open.size();
   return text.substr(a, text.find(close, a) - a);
 }
-
-class ClientStreamTest : public ::testing::Test {
- protected:
-  void start(bool framed, bool plain_allowed = false) {
-    chat_.limits.max_stanza_bytes = 4096;
-    accounts_["alice"] =
-        sasl::deriveScramCredentials(sasl::ScramHash::kSha256, "wonderland", "salt-of-alice", 4096);
-    stream_ = std::make_unique<ClientStream>(
-        chat_, ClientStreamOptions{framed, plain_allowed}, transport_, listener_,
-        [this](std::string_view user,
-               sasl::ScramHash hash) -> std::optional<sasl::ScramCredentials> {
-          auto it = accounts_.find(std::string(user));
-          if (it == accounts_.end() || hash != sasl::ScramHash::kSha256) return std::nullopt;
-          return it->second;
-        },
-        [this] { return "r" + std::to_string(++ids_); });
-  }
-  std::string say(const std::string& bytes) {
-    stream_->onBytes(bytes);
-    return transport_.take();
-  }
-
-  ChatOptions chat_;
-  std::map<std::string, sasl::ScramCredentials> accounts_;
-  RecordingTransport transport_;
-  RecordingListener listener_;
-  std::unique_ptr<ClientStream> stream_;
-  int ids_ = 0;
-};
-
-constexpr const char* kOpenAnon =
-    "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='anon.localhost' version='1.0'/>";
-constexpr const char* kTcpHeader =
-    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-    "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
 
 TEST_F(ClientStreamTest, AnonymousViewerOverWebSocketBindsAndSends) {
   start(/*framed=*/true);

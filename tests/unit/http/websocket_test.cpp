@@ -6,8 +6,10 @@
 #include "http/server.h"
 #include "http/websocket.h"
 #include "net/worker.h"
+#include "support/websocket_client.h"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -15,6 +17,7 @@
 #include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -115,89 +118,89 @@ class EchoHandler : public WebSocketHandler {
   std::string last_target_;
 };
 
-// A synchronous-looking WebSocket client: each call starts one asynchronous operation and runs
-// the client's own io_context until it completes or kWait passes (then the socket is closed
-// and the call reports timed_out).
-class Client {
+// An endpoint whose listener answers commands with the connection's other calls: "pieces"
+// (one message from three shared pieces), "flood" (three messages against a 16 KiB budget),
+// "abort", and "defer" (the next read waits 300 ms). What the calls returned is recorded.
+class PiecesHandler : public WebSocketHandler {
  public:
-  explicit Client(std::uint16_t port) : port_(port) {}
-  ~Client() {
-    boost::system::error_code ignored;
-    ws_.next_layer().close(ignored);
-    io_.restart();
-    io_.run_for(1s);  // let cancelled handlers finish while their captures are alive
+  static constexpr std::size_t kBudget = 16 * 1024;
+  static constexpr auto kDefer = 300ms;
+
+  std::size_t outboxBudgetBytes() const override { return kBudget; }
+  std::unique_ptr<WebSocketListener> onWebSocketOpen(WebSocketConnection& connection,
+                                                     const Request&) override {
+    return std::make_unique<Listener>(*this, connection);
   }
 
-  // TCP connect and WebSocket handshake at `target`, offering `protocols` if non-empty.
-  boost::system::error_code connect(const std::string& target, const std::string& protocols = "") {
-    auto ec = run([&](auto done) {
-      ws_.next_layer().async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                                     done);
-    });
-    if (ec) return ec;
-    if (!protocols.empty()) {
-      ws_.set_option(websocket::stream_base::decorator([protocols](websocket::request_type& req) {
-        req.set(boost::beast::http::field::sec_websocket_protocol, protocols);
-      }));
-    }
-    return run([&](auto done) {
-      ws_.async_handshake(response_, "127.0.0.1:" + std::to_string(port_), target, done);
-    });
+  struct Record {
+    std::vector<SendResult> results;
+    long head_use_count = 0;  // references to the first piece right after sendPieces
+    bool secure = true;
+    std::vector<std::chrono::steady_clock::time_point> arrivals;
+    int closed = 0;
+  };
+  Record record() const {
+    std::lock_guard lock(mutex_);
+    return record_;
   }
-
-  boost::system::error_code write(const std::string& text) {
-    ws_.text(true);
-    return run([&](auto done) { ws_.async_write(asio::buffer(text), done); });
+  bool waitClosed() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kWait, [&] { return record_.closed > 0; });
   }
-
-  // One message into `out`.
-  boost::system::error_code read(std::string* out) {
-    boost::beast::flat_buffer buffer;
-    auto ec = run([&](auto done) { ws_.async_read(buffer, done); });
-    if (!ec) out->assign(boost::beast::buffers_to_string(buffer.data()));
-    return ec;
-  }
-
-  boost::system::error_code close() {
-    return run([&](auto done) { ws_.async_close(websocket::close_code::normal, done); });
-  }
-
-  const websocket::response_type& response() const { return response_; }
-  const websocket::close_reason& reason() const { return ws_.reason(); }
 
  private:
-  template <class Start>
-  boost::system::error_code run(Start&& start) {
-    bool finished = false;
-    boost::system::error_code result;
-    start([&](boost::system::error_code ec, auto&&...) {
-      finished = true;
-      result = ec;
-    });
-    io_.restart();
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
-    while (!finished && io_.run_one_until(deadline) != 0) {
+  class Listener : public WebSocketListener {
+   public:
+    Listener(PiecesHandler& handler, WebSocketConnection& connection)
+        : handler_(handler), connection_(connection) {}
+    // Worker thread.
+    void onWebSocketMessage(std::string_view message) override {
+      std::lock_guard lock(handler_.mutex_);
+      auto& record = handler_.record_;
+      record.arrivals.push_back(std::chrono::steady_clock::now());
+      record.secure = connection_.secure();
+      if (message == "pieces") {
+        const std::array<SharedBytes, 3> pieces{SharedBytes(std::string(3000, 'a')),
+                                                SharedBytes(std::string(3000, 'b')),
+                                                SharedBytes(std::string(3000, 'c'))};
+        record.results.push_back(connection_.sendPieces(pieces));
+        record.head_use_count = pieces[0].useCount();
+      } else if (message == "flood") {
+        const SharedBytes half(std::string(3000, 'x'));
+        const std::array<SharedBytes, 2> pieces{half, half};
+        for (int i = 0; i < 3; ++i) record.results.push_back(connection_.sendPieces(pieces));
+      } else if (message == "abort") {
+        connection_.abort();
+      } else if (message == "defer") {
+        connection_.deferNextRead(kDefer);
+      }
     }
-    if (finished) return result;
-    boost::system::error_code ignored;
-    ws_.next_layer().close(ignored);
-    io_.restart();
-    while (!finished && io_.run_one_for(1s) != 0) {
+    void onWebSocketClosed() override {
+      {
+        std::lock_guard lock(handler_.mutex_);
+        ++handler_.record_.closed;
+      }
+      handler_.changed_.notify_all();
     }
-    return asio::error::timed_out;
-  }
 
-  asio::io_context io_;
-  std::uint16_t port_;
-  websocket::stream<tcp::socket> ws_{io_};
-  websocket::response_type response_;
+   private:
+    PiecesHandler& handler_;
+    WebSocketConnection& connection_;
+  };
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  Record record_;
 };
+
+using Client = testing::WebSocketClient;
 
 class WebSocketTest : public ::testing::Test {
  protected:
   void SetUp() override {
     router_.addWebSocket("/echo", &echo_);
     router_.addWebSocket("/xmpp", &xmpp_);
+    router_.addWebSocket("/pieces", &pieces_);
     server_.emplace(ServerOptions{"test", {asio::ip::make_address("127.0.0.1"), 0}, 64,
                                   ServerLimits{}, nullptr},
                     router_, std::vector<net::Worker*>{&worker_});
@@ -215,6 +218,7 @@ class WebSocketTest : public ::testing::Test {
 
   EchoHandler echo_{"", 1024};
   EchoHandler xmpp_{"xmpp", 64 * 1024};
+  PiecesHandler pieces_;
   net::Worker worker_{0, "test-w"};
   Router router_;
   std::optional<Server> server_;
@@ -347,6 +351,64 @@ TEST_F(WebSocketTest, DrainClosesOpenWebSocketsWithGoingAway) {
   // The acceptor was closed before the drain reached the connection: no new connections.
   Client late(port_);
   EXPECT_TRUE(late.connect("/echo"));
+}
+
+TEST_F(WebSocketTest, PiecesGoOutAsOneFrameWithoutACopy) {
+  Client client(port_);
+  ASSERT_FALSE(client.connect("/pieces"));
+  ASSERT_FALSE(client.write("pieces"));
+  Client::Frame frame;
+  ASSERT_FALSE(client.readRawFrame(&frame));
+  EXPECT_TRUE(frame.fin);  // one frame, not fragments of Beast's 4 KiB write buffer
+  EXPECT_EQ(frame.length, 9000u);
+  const auto record = pieces_.record();
+  ASSERT_EQ(record.results.size(), 1u);
+  EXPECT_EQ(record.results[0], SendResult::kQueued);
+  // The outbox holds a reference to the caller's piece: it did not copy the bytes.
+  EXPECT_GE(record.head_use_count, 2);
+  EXPECT_FALSE(record.secure);
+}
+
+TEST_F(WebSocketTest, PiecesCountAgainstTheOutboxBudget) {
+  Client client(port_);
+  ASSERT_FALSE(client.connect("/pieces"));
+  ASSERT_FALSE(client.write("flood"));
+  std::string got;
+  ASSERT_FALSE(client.read(&got));
+  EXPECT_EQ(got, std::string(6000, 'x'));
+  ASSERT_FALSE(client.read(&got));
+  EXPECT_EQ(got, std::string(6000, 'x'));
+  // 6000 + 6000 fit in 16 KiB; the third would not (the first is still in flight when it is
+  // offered: a send never completes inside the call).
+  EXPECT_EQ(pieces_.record().results,
+            (std::vector<SendResult>{SendResult::kQueued, SendResult::kQueued,
+                                     SendResult::kDropped}));
+}
+
+TEST_F(WebSocketTest, AbortDropsTheConnectionWithoutACloseFrame) {
+  Client client(port_);
+  ASSERT_FALSE(client.connect("/pieces"));
+  ASSERT_FALSE(client.write("abort"));
+  std::string got;
+  const auto ec = client.read(&got);
+  ASSERT_TRUE(ec);
+  EXPECT_NE(ec, asio::error::timed_out);
+  EXPECT_NE(ec, websocket::error::closed) << "a close frame was sent";
+  ASSERT_TRUE(pieces_.waitClosed()) << "onWebSocketClosed did not run";
+}
+
+TEST_F(WebSocketTest, DeferNextReadHoldsTheNextMessageBack) {
+  Client client(port_);
+  ASSERT_FALSE(client.connect("/pieces"));
+  ASSERT_FALSE(client.write("defer"));
+  ASSERT_FALSE(client.write("after"));
+  ASSERT_FALSE(client.write("pieces"));  // answered, so the test knows both arrived
+  Client::Frame frame;
+  ASSERT_FALSE(client.readRawFrame(&frame));
+  const auto arrivals = pieces_.record().arrivals;
+  ASSERT_EQ(arrivals.size(), 3u);
+  EXPECT_GE(arrivals[1] - arrivals[0], PiecesHandler::kDefer);
+  EXPECT_LT(arrivals[2] - arrivals[1], PiecesHandler::kDefer);  // one read deferred, not all
 }
 
 }  // namespace

@@ -297,6 +297,37 @@ TEST_F(ConfigFileTest, TlsNeedsBothCertAndKey) {
   EXPECT_EQ(config.http.tls_key, key);
 }
 
+TEST(ConfigDefaults, XmppLimitsAndTimeouts) {
+  Config config = loadConfig(Mode::kServe, "", {});
+  EXPECT_EQ(config.xmpp.tls_cert, "");
+  EXPECT_EQ(config.xmpp.tls_key, "");
+  EXPECT_EQ(config.xmpp.rate_stanzas_per_second, 20);
+  EXPECT_EQ(config.xmpp.rate_stanzas_burst, 50);
+  EXPECT_EQ(config.xmpp.rate_bytes_per_second, 64 * 1024);
+  EXPECT_EQ(config.xmpp.rate_bytes_burst, 256 * 1024);
+  EXPECT_EQ(config.xmpp.idle_timeout, std::chrono::seconds(300));
+  EXPECT_EQ(config.xmpp.ping_timeout, std::chrono::seconds(30));
+}
+
+TEST_F(ConfigFileTest, XmppTlsNeedsBothCertAndKey) {
+  std::string cert = writeFile(dir_ / "cert.pem", "cert");
+  std::string key = writeFile(dir_ / "key.pem", "key");
+  EXPECT_THAT(overrideError({{"xmpp.tls_cert", cert}}),
+              HasSubstr("config key 'xmpp.tls_key': must be set when xmpp.tls_cert is"));
+  Config config = loadConfig(Mode::kServe, "", {{"xmpp.tls_cert", cert}, {"xmpp.tls_key", key}});
+  EXPECT_EQ(config.xmpp.tls_cert, cert);
+  EXPECT_EQ(config.xmpp.tls_key, key);
+}
+
+TEST_F(ConfigFileTest, XmppRatesAreBounded) {
+  EXPECT_THAT(overrideError({{"xmpp.rate_bytes_per_second", "100"}}),
+              HasSubstr("config key 'xmpp.rate_bytes_per_second': expected an integer from 1024"));
+  EXPECT_THAT(overrideError({{"xmpp.ping_timeout_seconds", "0"}}),
+              HasSubstr("config key 'xmpp.ping_timeout_seconds': expected an integer from 1"));
+  EXPECT_EQ(loadConfig(Mode::kServe, "", {{"xmpp.idle_timeout_seconds", "60"}}).xmpp.idle_timeout,
+            std::chrono::seconds(60));
+}
+
 TEST_F(ConfigFileTest, TlsFilesMustBeReadable) {
   std::string key = writeFile(dir_ / "key.pem", "key");
   EXPECT_THAT(overrideError({{"http.tls_cert", "/nope.pem"}, {"http.tls_key", key}}),
