@@ -5,6 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
+import net from "node:net";
 import { client, xml } from "@xmpp/client";
 import { startThrong } from "./throng_server.mjs";
 
@@ -312,4 +313,46 @@ test("an account creates a room, configures it, and it survives a restart", asyn
   const owner = await b2.xmpp.iqCaller.request(xml("iq", { type: "get", to: room },
     xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" })));
   assert.equal(owner.attrs.type, "result");
+});
+
+// Sends raw bytes on a fresh TCP connection and returns what the server wrote until it closed.
+function rawExchange(payload) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.ready.xmpp.tcp.port, "127.0.0.1");
+    let data = "";
+    socket.on("data", (d) => (data += d));
+    socket.on("close", () => resolve(data));
+    socket.on("error", reject);
+    socket.write(payload);
+    setTimeout(() => socket.destroy(), 5000);
+  });
+}
+const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " +
+  "xmlns:stream='http://etherx.jabber.org/streams' to='anon.localhost' version='1.0'>";
+
+test("bad input gets its stream error and the room's occupants are not disturbed", async () => {
+  const a = await alice();
+  await join(a, ROOM, "Keeper");
+  const v = await viewer();
+  await join(v, ROOM, "calm");
+
+  assert.match(await rawExchange(HEADER + "<message><body>x</message>"), /<not-well-formed /);
+  assert.match(await rawExchange(HEADER.replace("jabber:client", "jabber:server")), /<invalid-namespace /);
+  assert.match(await rawExchange(HEADER + `<message><body>${"x".repeat(70 * 1024)}</body></message>`),
+    /<policy-violation /);
+  assert.match(await rawExchange(HEADER + "<presence xmlns:x='urn:x' x:a='1' x:a='2'/>"), /<not-well-formed /);
+
+  // A bound client that forges 'from' loses its stream (RFC 6120 §8.1.2.1: invalid-from).
+  const forger = await viewer();
+  await join(forger, ROOM, "forger");
+  const closed = new Promise((resolve) => forger.xmpp.on("error", (e) => resolve(e)));
+  forger.xmpp.send(xml("message", { to: ROOM, type: "groupchat", from: "alice@localhost/r0" },
+    xml("body", {}, "I am alice")));
+  const error = await Promise.race([closed, new Promise((r) => setTimeout(() => r(null), 5000))]);
+  assert.equal(error?.condition, "invalid-from");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!a.inbox.some((s) => s.getChildText("body") === "I am alice"), "the forgery was not relayed");
+
+  await groupchat(v, "all quiet");
+  await a.waitFor((s) => s.getChildText("body") === "all quiet", "the room still works");
 });
