@@ -3,6 +3,7 @@
 #include "base/base64.h"
 #include "base/random.h"
 #include "chat/muc/room_persistence.h"
+#include "chat/xmpp_namespaces.h"
 #include "net/worker.h"
 
 #include <openssl/evp.h>
@@ -13,14 +14,6 @@
 namespace throng::chat {
 namespace {
 
-constexpr std::string_view kClientNs = "jabber:client";
-constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-constexpr std::string_view kPingNs = "urn:xmpp:ping";                                 // XEP-0199
-constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info";    // XEP-0030
-constexpr std::string_view kDiscoItemsNs = "http://jabber.org/protocol/disco#items";  // XEP-0030
-constexpr std::string_view kRosterNs = "jabber:iq:roster";                            // RFC 6121
-constexpr std::string_view kVcardNs = "vcard-temp";                                   // XEP-0054
-constexpr std::string_view kSessionNs = "urn:ietf:params:xml:ns:xmpp-session";      // RFC 3921
 
 proto::XmlElement element(std::string_view name, std::string_view ns) {
   return proto::XmlElement(std::string(name), std::string(ns));

@@ -4,6 +4,7 @@
 #include "chat/sasl/anonymous.h"
 #include "chat/sasl/plain.h"
 #include "chat/stream_replies.h"
+#include "chat/xmpp_namespaces.h"
 
 #include <fmt/format.h>
 
@@ -12,11 +13,6 @@ namespace {
 
 using proto::kFramingNs;
 using proto::kStreamsNs;
-constexpr std::string_view kClientNs = "jabber:client";
-constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
-constexpr std::string_view kBindNs = "urn:ietf:params:xml:ns:xmpp-bind";
-constexpr std::string_view kSessionNs = "urn:ietf:params:xml:ns:xmpp-session";
-constexpr std::string_view kTlsNs = "urn:ietf:params:xml:ns:xmpp-tls";  // RFC 6120 §5.4
 
 // RFC 6120 §7.7.2.1: a resource the client picks may be refused; we cap it like a JID part.
 constexpr std::size_t kMaxResourceBytes = 1023;

@@ -1,13 +1,12 @@
 #include "chat/stream_replies.h"
 
+#include "chat/xmpp_namespaces.h"
+
 #include <string>
 
 namespace throng::chat {
 namespace {
 
-constexpr std::string_view kClientNs = "jabber:client";
-constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-constexpr std::string_view kPingNs = "urn:xmpp:ping";  // XEP-0199
 
 proto::XmlElement element(std::string_view name, std::string_view ns) {
   return proto::XmlElement(std::string(name), std::string(ns));

@@ -2,6 +2,7 @@
 
 #include "chat/chat_service.h"
 #include "chat/muc/room_persistence.h"
+#include "chat/xmpp_namespaces.h"
 #include "net/worker.h"
 
 #include <spdlog/spdlog.h>
@@ -11,12 +12,6 @@
 namespace throng::chat::muc {
 namespace {
 
-constexpr std::string_view kClientNs = "jabber:client";
-constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-constexpr std::string_view kMucNs = "http://jabber.org/protocol/muc";
-constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info";
-constexpr std::string_view kDiscoItemsNs = "http://jabber.org/protocol/disco#items";
-constexpr std::string_view kPingNs = "urn:xmpp:ping";
 // The occupant count is pushed at most this often (docs/muc.md).
 constexpr auto kOccupantCountPeriod = std::chrono::seconds(2);
 // disco#items on the service lists at most this many public rooms (XEP-0045 §6.3 allows

@@ -1,5 +1,6 @@
 #include "chat/muc/room.h"
 
+#include "chat/xmpp_namespaces.h"
 #include "proto/datetime.h"
 
 #include <algorithm>
@@ -8,25 +9,6 @@
 namespace throng::chat::muc {
 namespace {
 
-constexpr std::string_view kClientNs = "jabber:client";
-constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-constexpr std::string_view kMucNs = "http://jabber.org/protocol/muc";
-constexpr std::string_view kMucUserNs = "http://jabber.org/protocol/muc#user";
-constexpr std::string_view kMucAdminNs = "http://jabber.org/protocol/muc#admin";
-constexpr std::string_view kMucOwnerNs = "http://jabber.org/protocol/muc#owner";
-constexpr std::string_view kSelfPingFeature = "http://jabber.org/protocol/muc#self-ping-optimization";
-constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info";
-constexpr std::string_view kDiscoItemsNs = "http://jabber.org/protocol/disco#items";
-constexpr std::string_view kPingNs = "urn:xmpp:ping";                  // XEP-0199
-constexpr std::string_view kVcardNs = "vcard-temp";                    // XEP-0054
-constexpr std::string_view kVcard4Ns = "urn:ietf:params:xml:ns:vcard-4.0";
-constexpr std::string_view kStanzaIdNs = "urn:xmpp:sid:0";             // XEP-0359
-constexpr std::string_view kOccupantIdNs = "urn:xmpp:occupant-id:0";   // XEP-0421
-constexpr std::string_view kDelayNs = "urn:xmpp:delay";                // XEP-0203
-constexpr std::string_view kDataNs = "jabber:x:data";                  // XEP-0004
-constexpr std::string_view kHintsNs = "urn:xmpp:hints";                // XEP-0334
-// throng's occupant-count push (docs/muc.md).
-constexpr std::string_view kOccupantsNs = "urn:throng:muc:occupants:0";
 
 // XEP-0045 §15.6 status codes.
 constexpr int kStatusNonAnonymous = 100;
