@@ -220,6 +220,11 @@ void XmlStreamParser::Impl::onNamespaceDecl(const XML_Char* prefix, const XML_Ch
   }
 }
 
+namespace {
+constexpr std::string_view kXmlNamespace = "http://www.w3.org/XML/1998/namespace";
+constexpr std::string_view kXmlnsNamespace = "http://www.w3.org/2000/xmlns/";
+}  // namespace
+
 void XmlStreamParser::Impl::onStart(const XML_Char* name, const XML_Char** atts) {
   if (stopped()) return;
   std::size_t attribute_count = ns_decls;
@@ -231,6 +236,12 @@ void XmlStreamParser::Impl::onStart(const XML_Char* name, const XML_Char** atts)
                                                 std::to_string(limits.max_attributes));
   }
   const QName q = splitName(name);
+  // Namespaces in XML 1.0 §3 reserves the xml and xmlns namespaces: no element may be in
+  // them (an <xml:foo/> could not even be written back out with a default namespace).
+  if (q.ns == kXmlNamespace || q.ns == kXmlnsNamespace) {
+    return fail(XmlError::kInvalidNamespace,
+                "element '" + std::string(q.local) + "' in a reserved namespace");
+  }
 
   if (mode == Mode::kStream && !root_open) {
     // RFC 6120 §4.8.1: the root is <stream> in http://etherx.jabber.org/streams.

@@ -561,6 +561,18 @@ TEST(XmlStream, AttributeLimit) {
   }
 }
 
+// Found by fuzzing: an element in the reserved xml namespace parsed, but its serialization
+// (xmlns='http://www.w3.org/XML/1998/namespace') is not well-formed XML.
+TEST(XmlStream, ElementsInReservedNamespacesAreInvalidNamespace) {
+  for (std::string_view body : {"<xml:message/>", "<message xmlns='jabber:client'><xml:x/></message>"}) {
+    Harness h(Mode::kStream);
+    auto error = h.parser.feed(stream(body));
+    ASSERT_TRUE(error) << body;
+    EXPECT_EQ(error->kind, XmlError::kInvalidNamespace) << body;
+    EXPECT_TRUE(h.recorder.stanzas.empty());
+  }
+}
+
 TEST(XmlStream, WrongRootIsInvalidNamespace) {
   for (std::string_view input :
        {"<stream:stream xmlns:stream='urn:wrong' xmlns='jabber:client'>",
