@@ -3,6 +3,7 @@
 // (openssl s_client -starttls xmpp) against a generated self-signed certificate.
 #include "support/http_client.h"
 #include "support/server_process.h"
+#include "support/shell.h"
 #include "support/xmpp_client.h"
 
 #include <gmock/gmock.h>
@@ -17,16 +18,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  std::array<char, 4096> buf{};
-  while (auto n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  ::pclose(pipe);
-  return out;
-}
 
 std::uint16_t xmppPort(const ServerProcess& server) {
   return server.ready()["xmpp"]["tcp"]["port"].get<std::uint16_t>();
@@ -50,24 +41,12 @@ std::string scrapeUntil(const ServerProcess& server, const std::string& series, 
   return metrics;
 }
 
-struct Certificate {
-  std::string cert;
-  std::string key;
-};
-Certificate makeCertificate(const TempDir& dir) {
-  Certificate c{(dir / "cert.pem").string(), (dir / "key.pem").string()};
-  run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-      "-subj /CN=localhost -addext subjectAltName=DNS:localhost -keyout " + c.key + " -out " +
-      c.cert + " 2>&1");
-  return c;
-}
-
 // openssl s_client negotiates STARTTLS for XMPP itself (header, <starttls/>, <proceed/>,
 // handshake, verifying the certificate for 'localhost'), then sends `after_tls` over TLS.
 // `domain` is the 'to' of its first header; the restarted stream must name the same.
 std::string startTlsSession(std::uint16_t port, const std::string& ca, const std::string& domain,
                             const std::string& after_tls) {
-  return run("printf \"%s\" \"" + after_tls + "\" | timeout 20 openssl s_client -connect 127.0.0.1:" +
+  return runCommand("printf \"%s\" \"" + after_tls + "\" | timeout 20 openssl s_client -connect 127.0.0.1:" +
              std::to_string(port) + " -starttls xmpp -xmpphost " + domain + " -CAfile " + ca +
              " -verify_return_error -verify_hostname localhost -brief -ign_eof 2>&1; "
              "echo \"exit=$?\"");
@@ -118,7 +97,7 @@ TEST(Xmpp, ConfiguredStanzaRateRefusesTheExcess) {
 
 TEST(Xmpp, StartTlsWithItsOwnCertificate) {
   TempDir dir;
-  const auto cert = makeCertificate(dir);
+  const auto cert = makeSelfSignedCert(dir.path());
   ServerProcess::Options options;
   options.extra_toml["xmpp.tls_cert"] = "\"" + cert.cert + "\"";
   options.extra_toml["xmpp.tls_key"] = "\"" + cert.key + "\"";
@@ -149,7 +128,7 @@ TEST(Xmpp, StartTlsWithItsOwnCertificate) {
 
 TEST(Xmpp, StartTlsFallsBackToTheHttpCertificateAndBindsOverTls) {
   TempDir dir;
-  const auto cert = makeCertificate(dir);
+  const auto cert = makeSelfSignedCert(dir.path());
   ServerProcess::Options options;
   options.extra_toml["http.tls_cert"] = "\"" + cert.cert + "\"";
   options.extra_toml["http.tls_key"] = "\"" + cert.key + "\"";
