@@ -68,6 +68,52 @@ CREATE TABLE room_affiliations (
 );
 )sql";
 
+// Migration 4: the room archive (XEP-0313), the moderation audit log and IP bans.
+constexpr std::string_view kSchemaV4 = R"sql(
+-- Every groupchat message a room broadcast, committed before the broadcast (chat/muc/
+-- archive.h). A retracted or moderated message keeps its row with the stanza replaced by a
+-- tombstone (XEP-0424 §5.2, XEP-0425 §5). Pruned by age (retention).
+CREATE TABLE muc_archive (
+  seq           INTEGER PRIMARY KEY,  -- archive order: the room's broadcast order
+  room          TEXT NOT NULL,        -- room localpart
+  stanza_id     TEXT NOT NULL,        -- XEP-0359 id the room gave it; the MAM result id
+  at_us         INTEGER NOT NULL,     -- Unix time, microseconds
+  visible_at_us INTEGER NOT NULL,     -- when non-moderators may see it (moderation delay)
+  nick          TEXT NOT NULL,        -- sender's nick: MAM 'with' matches room@service/nick
+  occupant_id   TEXT NOT NULL,        -- XEP-0421 id of the sender
+  stanza        TEXT NOT NULL,        -- the message as broadcast, without 'to'
+  retracted     INTEGER NOT NULL DEFAULT 0  -- 1 once stanza holds a tombstone
+);
+CREATE UNIQUE INDEX muc_archive_room_id ON muc_archive (room, stanza_id);
+CREATE INDEX muc_archive_room_seq ON muc_archive (room, seq);
+CREATE INDEX muc_archive_room_nick ON muc_archive (room, nick, seq);
+CREATE INDEX muc_archive_at ON muc_archive (at_us);
+
+-- Moderation actions (who, what, when, to whom), read by room owners and admins through the
+-- admin API. Kept for the life of the room; not pruned with the archive.
+CREATE TABLE moderation_log (
+  id         INTEGER PRIMARY KEY,
+  room       TEXT NOT NULL,
+  at_ms      INTEGER NOT NULL,       -- Unix time, milliseconds
+  actor      TEXT NOT NULL,          -- real bare JID of the moderator ('' for the server)
+  actor_nick TEXT NOT NULL DEFAULT '',
+  action     TEXT NOT NULL,          -- e.g. kick, ban, mute, retract, config; see moderation_log.h
+  target     TEXT NOT NULL DEFAULT '',  -- nick, bare JID, address or stanza id
+  reason     TEXT NOT NULL DEFAULT ''   -- 0..1024 bytes of UTF-8
+);
+CREATE INDEX moderation_log_room ON moderation_log (room, id);
+
+-- Bans of anonymous users by network address (their JIDs are random per session, so a JID
+-- ban alone is evaded by reconnecting). Only with the room's IP-ban option on.
+CREATE TABLE room_ip_bans (
+  room          TEXT NOT NULL REFERENCES rooms (name) ON DELETE CASCADE,
+  address       TEXT NOT NULL,       -- textual IPv4 or IPv6 address
+  reason        TEXT NOT NULL DEFAULT '',
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (room, address)
+);
+)sql";
+
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -103,6 +149,7 @@ const std::vector<Migration>& schemaMigrations() {
       {1, "events and metric_samples", kSchemaV1},
       {2, "accounts", kSchemaV2},
       {3, "rooms and room_affiliations", kSchemaV3},
+      {4, "muc_archive, moderation_log and room_ip_bans", kSchemaV4},
   };
   return kMigrations;
 }
