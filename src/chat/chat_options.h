@@ -29,6 +29,8 @@ struct ChatOptions {
 
   proto::XmlLimits limits;                      // max stanza size, depth, attributes
   muc::MucPolicy muc;                           // rules every room follows
+  // Key of the XEP-0421 occupant ids; empty: a random one per process (tests).
+  std::string occupant_id_secret;
 };
 
 }  // namespace throng::chat

@@ -51,7 +51,9 @@ bool isErrorOrResult(const proto::XmlElement& stanza) {
 }  // namespace
 
 ChatService::ChatService(ChatOptions options, std::vector<net::Worker*> workers)
-    : options_(std::move(options)), occupant_id_secret_(randomHexToken(32)) {
+    : options_(std::move(options)),
+      occupant_id_secret_(options_.occupant_id_secret.empty() ? randomHexToken(32)
+                                                              : options_.occupant_id_secret) {
   for (auto* worker : workers) {
     shards_.push_back(std::make_unique<ChatShard>(*this, *worker, shards_.size()));
   }
@@ -86,7 +88,7 @@ void ChatService::ensureEventRoom(const std::string& name, const std::string& ti
 
 Status ChatService::restoreRooms(muc::RoomPersistence& persistence) {
   room_persistence_ = &persistence;
-  auto rooms = persistence.loadAll();
+  auto rooms = persistence.loadAll(muc::kRecentArchiveSize);
   if (!rooms) return rooms.error();
   for (auto& loaded : *rooms) {
     auto& home = shard(homeShardOf(loaded.room.name));

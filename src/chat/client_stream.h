@@ -84,6 +84,8 @@ struct ClientStreamOptions {
   StreamCounters* counters = nullptr;  // the worker's; null in tests that do not count
   bool tls_offered = false;    // STARTTLS is available (TCP with a certificate configured)
   bool tls_required = false;   // ... and mandatory before SASL (not loopback): RFC 6120 §5.3.1
+  // The client's network address as the transport saw it (for bans of anonymous users).
+  std::string remote_address;
   // The clock of the rate limits and deadlines; empty = std::chrono::steady_clock::now. Tests
   // inject their own.
   std::function<std::chrono::steady_clock::time_point()> clock;
@@ -124,6 +126,7 @@ class ClientStream final : public proto::XmlStreamListener {
   const proto::Jid& jid() const { return *jid_; }  // only once bound()
   // The full JID, attribute-escaped, as the 'to' of a RoutedStanza (only once bound()).
   const SharedBytes& address() const { return address_; }
+  const std::string& remoteAddress() const { return options_.remote_address; }
   bool anonymous() const { return anonymous_; }
   const std::string& streamId() const { return stream_id_; }
 

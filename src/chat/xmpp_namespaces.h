@@ -27,6 +27,17 @@ inline constexpr std::string_view kDelayNs = "urn:xmpp:delay";  // XEP-0203
 inline constexpr std::string_view kHintsNs = "urn:xmpp:hints";  // XEP-0334
 inline constexpr std::string_view kStanzaIdNs = "urn:xmpp:sid:0";  // XEP-0359
 inline constexpr std::string_view kOccupantIdNs = "urn:xmpp:occupant-id:0";  // XEP-0421
+inline constexpr std::string_view kMamNs = "urn:xmpp:mam:2";  // XEP-0313
+inline constexpr std::string_view kMamExtendedFeature = "urn:xmpp:mam:2#extended";  // XEP-0313 §7.1
+inline constexpr std::string_view kRsmNs = "http://jabber.org/protocol/rsm";  // XEP-0059
+inline constexpr std::string_view kForwardNs = "urn:xmpp:forward:0";  // XEP-0297
+inline constexpr std::string_view kRetract0Ns = "urn:xmpp:message-retract:0";  // XEP-0424 < 0.4
+inline constexpr std::string_view kRetractNs = "urn:xmpp:message-retract:1";  // XEP-0424
+inline constexpr std::string_view kModerate0Ns = "urn:xmpp:message-moderate:0";  // XEP-0425 < 0.3
+inline constexpr std::string_view kModerateNs = "urn:xmpp:message-moderate:1";  // XEP-0425
+inline constexpr std::string_view kFastenNs = "urn:xmpp:fasten:0";  // XEP-0422
+inline constexpr std::string_view kFallbackNs = "urn:xmpp:fallback:0";  // XEP-0428
+inline constexpr std::string_view kCorrectNs = "urn:xmpp:message-correct:0";  // XEP-0308
 inline constexpr std::string_view kOccupantsNs = "urn:throng:muc:occupants:0";  // throng's occupant-count push, docs/muc.md
 
 }  // namespace throng::chat

@@ -131,6 +131,9 @@ class TcpClient final : public ClientStreamTransport,
     // RFC 6120 §5.3.1 leaves mandatory TLS to policy: ours is "everyone but loopback", where
     // nothing crosses a network and local tools and tests need not carry certificates.
     stream.tls_required = stream.tls_offered && !loopback;
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (!ec) stream.remote_address = remote.address().to_string();
     return stream;
   }
 

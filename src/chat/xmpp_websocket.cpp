@@ -104,6 +104,7 @@ class WebSocketClient final : public http::WebSocketListener, public ClientStrea
     // PLAIN sends the password itself: only over TLS (wss) or from loopback (RFC 6120 §6.4.2).
     options.plain_allowed = connection.secure() || connection.remoteAddress().is_loopback();
     options.counters = &service.currentShard().counters();
+    options.remote_address = connection.remoteAddress().to_string();
     return options;
   }
 

@@ -256,6 +256,13 @@ const std::vector<Key>& schema() {
       boolKey("xmpp.muc_anonymous_may_create", false,
               into(&C::xmpp, &XmppConfig::muc_anonymous_may_create),
               "whether anonymous users may create rooms by joining them (accounts always may)"),
+      textKey(Kind::kString, "xmpp.proxy_addresses", "127.0.0.1,::1",
+              into(&C::xmpp, &XmppConfig::proxy_addresses),
+              "comma-separated IP addresses of reverse proxies in front of the chat; a room's "
+              "ban by address never applies to them, as all their clients share them"),
+      intKey("xmpp.mam_retention_days", 1, 36500, 7,
+             into(&C::xmpp, &XmppConfig::mam_retention_days),
+             "days the rooms' message archive (XEP-0313) keeps a message before it is pruned"),
 
       boolKey("debug.busy_route", false, into(&C::debug, &DebugConfig::busy_route),
               "enables GET /debug/busy?ms=N on the public port, which spins a worker for N ms; "

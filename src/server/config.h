@@ -88,6 +88,8 @@ struct XmppConfig {
   std::string event_room_presence_broadcast;  // comma-separated roles
   std::size_t muc_drop_bodyless_above;
   bool muc_anonymous_may_create;
+  std::string proxy_addresses;  // comma-separated IP addresses of reverse proxies
+  std::int64_t mam_retention_days;
 };
 
 struct DebugConfig {

@@ -23,6 +23,7 @@
 #include "store/storage.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -137,6 +138,24 @@ chat::muc::MucPolicy mucPolicyFrom(const XmppConfig& xmpp) {
     }
   }
   policy.drop_bodyless_above = xmpp.muc_drop_bodyless_above;
+  policy.address_ban_exempt.clear();
+  std::string_view proxies = xmpp.proxy_addresses;
+  while (!proxies.empty()) {
+    const auto comma = proxies.find(',');
+    auto item = proxies.substr(0, comma);
+    proxies = comma == std::string_view::npos ? std::string_view() : proxies.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(std::string(item), ec);
+    if (ec) {
+      throw ConfigError("config key 'xmpp.proxy_addresses': '" + std::string(item) +
+                        "' is not an IPv4 or IPv6 address");
+    }
+    policy.address_ban_exempt.insert(address.to_string());
+  }
+  policy.archive_retention = std::chrono::hours(24 * xmpp.mam_retention_days);
   policy.anonymous_may_create = xmpp.muc_anonymous_may_create;
   return policy;
 }
@@ -262,6 +281,7 @@ void Runtime::start() {
   chat_options.ping_timeout = cfg.xmpp.ping_timeout;
   chat_options.limits.max_stanza_bytes = cfg.xmpp.max_stanza_bytes;
   chat_options.muc = mucPolicyFrom(cfg.xmpp);
+  chat_options.occupant_id_secret = loadOrCreateOccupantIdSecret(p.data_dir);
   p.chat = std::make_unique<chat::ChatService>(chat_options, p.pool->all());
   p.room_persistence = std::make_unique<chat::muc::RoomPersistence>(*p.storage);
   if (auto restored = p.chat->restoreRooms(*p.room_persistence); !restored) {

@@ -12,6 +12,11 @@ namespace throng::server {
 std::string loadOrCreateAdminToken(const std::filesystem::path& data_dir,
                                    const std::string& configured);
 
+// The key of the XEP-0421 occupant ids (<data_dir>/occupant-id-secret, 256 random bits, made
+// on first start): kept so that an occupant's id, and with it the right to correct or retract
+// their own messages, survives a restart.
+std::string loadOrCreateOccupantIdSecret(const std::filesystem::path& data_dir);
+
 std::filesystem::path adminTokenPath(const std::filesystem::path& data_dir);
 
 }  // namespace throng::server

@@ -120,6 +120,10 @@ Result<bool> deleteRoom(Database& db, std::string_view name) {
   if (!affiliations) return affiliations.error();
   if (Status s = (*affiliations)->bind(1, name); !s) return s.error();
   if (auto done = (*affiliations)->step(); !done) return done.error();
+  auto bans = db.cached("DELETE FROM room_ip_bans WHERE room = ?");
+  if (!bans) return bans.error();
+  if (Status s = (*bans)->bind(1, name); !s) return s.error();
+  if (auto done = (*bans)->step(); !done) return done.error();
 
   auto rooms = db.cached("DELETE FROM rooms WHERE name = ?");
   if (!rooms) return rooms.error();
@@ -203,6 +207,53 @@ Result<std::vector<RoomAffiliationRecord>> listRoomAffiliations(Database& db) {
     a.reason = std::string((*stmt)->columnText(3));
   }
   return affiliations;
+}
+
+Status setRoomAddressBan(Database& db, const RoomAddressBanRecord& ban) {
+  if (Status s = validateRoomName("room", ban.room); !s) return s;
+  // The longest textual IPv6 address (with an embedded IPv4 part) is 45 characters.
+  if (Status s = validateAddress("address", ban.address, 45, "/@"); !s) return s;
+  if (Status s = validateText("reason", ban.reason, kMaxReasonBytes); !s) return s;
+  auto exists = roomExists(db, ban.room);
+  if (!exists) return exists.error();
+  if (!*exists) return makeError("room: no such room");
+  auto stmt = db.cached(
+      "INSERT INTO room_ip_bans (room, address, reason, created_at_ms) VALUES (?, ?, ?, ?)"
+      " ON CONFLICT (room, address) DO UPDATE SET reason = excluded.reason");
+  if (!stmt) return stmt.error();
+  for (Status s : {(*stmt)->bind(1, ban.room), (*stmt)->bind(2, ban.address),
+                   (*stmt)->bind(3, ban.reason), (*stmt)->bind(4, ban.created_at_ms)}) {
+    if (!s) return s;
+  }
+  if (auto done = (*stmt)->step(); !done) return done.error();
+  return {};
+}
+
+Result<bool> deleteRoomAddressBan(Database& db, std::string_view room, std::string_view address) {
+  auto stmt = db.cached("DELETE FROM room_ip_bans WHERE room = ? AND address = ?");
+  if (!stmt) return stmt.error();
+  for (Status s : {(*stmt)->bind(1, room), (*stmt)->bind(2, address)}) {
+    if (!s) return s.error();
+  }
+  if (auto done = (*stmt)->step(); !done) return done.error();
+  return db.changes() > 0;
+}
+
+Result<std::vector<RoomAddressBanRecord>> listRoomAddressBans(Database& db) {
+  auto stmt = db.cached(
+      "SELECT room, address, reason, created_at_ms FROM room_ip_bans ORDER BY room, address");
+  if (!stmt) return stmt.error();
+  ResetOnExit reset(**stmt);
+  std::vector<RoomAddressBanRecord> out;
+  while (true) {
+    auto row = (*stmt)->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(RoomAddressBanRecord{std::string((*stmt)->columnText(0)),
+                                       std::string((*stmt)->columnText(1)),
+                                       std::string((*stmt)->columnText(2)), (*stmt)->columnInt64(3)});
+  }
+  return out;
 }
 
 }  // namespace throng::store

@@ -32,6 +32,14 @@ struct RoomAffiliationRecord {
   std::string reason;       // at most 1024 bytes
 };
 
+// A ban of anonymous users by network address (table room_ip_bans).
+struct RoomAddressBanRecord {
+  std::string room;
+  std::string address;  // textual IPv4 or IPv6 address, 1..45 bytes
+  std::string reason;   // at most 1024 bytes
+  std::int64_t created_at_ms = 0;
+};
+
 // Errors from these functions name the field whose rule was broken ("name: ...", "jid: ...").
 
 // Inserts the room or replaces its config and subject (created_at_ms kept from the first save).
@@ -46,5 +54,11 @@ Status setRoomAffiliation(Database& db, std::string_view room, std::string_view 
 Result<std::vector<RoomRecord>> listRooms(Database& db);
 // Every affiliation of every room, sorted by room then jid.
 Result<std::vector<RoomAffiliationRecord>> listRoomAffiliations(Database& db);
+// Adds or replaces a ban by address; error when the room does not exist.
+Status setRoomAddressBan(Database& db, const RoomAddressBanRecord& ban);
+// false when there was no such ban.
+Result<bool> deleteRoomAddressBan(Database& db, std::string_view room, std::string_view address);
+// Every ban by address of every room, sorted by room then address.
+Result<std::vector<RoomAddressBanRecord>> listRoomAddressBans(Database& db);
 
 }  // namespace throng::store

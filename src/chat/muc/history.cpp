@@ -7,10 +7,14 @@ void HistoryRing::setCapacity(std::size_t capacity) {
   while (entries_.size() > capacity_) entries_.pop_front();
 }
 
-void HistoryRing::add(RoutedStanza stanza, TimePoint sent_at) {
+void HistoryRing::add(RoutedStanza stanza, TimePoint sent_at, std::string stanza_id) {
   if (capacity_ == 0) return;
   if (entries_.size() == capacity_) entries_.pop_front();
-  entries_.push_back(Entry{std::move(stanza), sent_at});
+  entries_.push_back(Entry{std::move(stanza), sent_at, std::move(stanza_id)});
+}
+
+void HistoryRing::erase(const std::string& stanza_id) {
+  std::erase_if(entries_, [&](const Entry& e) { return !stanza_id.empty() && e.stanza_id == stanza_id; });
 }
 
 std::vector<RoutedStanza> HistoryRing::select(const HistoryRequest& request, TimePoint now) const {

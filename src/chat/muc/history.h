@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace throng::chat::muc {
@@ -33,7 +34,9 @@ class HistoryRing {
   explicit HistoryRing(std::size_t capacity) : capacity_(capacity) {}
 
   void setCapacity(std::size_t capacity);
-  void add(RoutedStanza stanza, TimePoint sent_at);
+  // `stanza_id` lets a retraction take the message out again (erase()).
+  void add(RoutedStanza stanza, TimePoint sent_at, std::string stanza_id = {});
+  void erase(const std::string& stanza_id);
   // The newest entries that satisfy every limit, oldest first.
   std::vector<RoutedStanza> select(const HistoryRequest& request, TimePoint now) const;
   std::size_t size() const { return entries_.size(); }
@@ -43,6 +46,7 @@ class HistoryRing {
   struct Entry {
     RoutedStanza stanza;
     TimePoint sent_at;
+    std::string stanza_id;
   };
   std::size_t capacity_;
   std::deque<Entry> entries_;

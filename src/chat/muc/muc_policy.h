@@ -3,6 +3,7 @@
 
 #include "chat/muc/roles.h"
 
+#include <chrono>
 #include <cstddef>
 #include <set>
 #include <string>
@@ -19,6 +20,11 @@ struct MucPolicy {
   RoleSet event_presence_broadcast{Role::kModerator, Role::kParticipant};
   // Whether SASL ANONYMOUS users may create rooms by joining them (accounts always may).
   bool anonymous_may_create = false;
+  // Addresses that bans by address never apply to (xmpp.proxy_addresses): a reverse proxy's
+  // clients all arrive from its address, so banning it would ban everyone behind it.
+  std::set<std::string> address_ban_exempt{"127.0.0.1", "::1"};
+  // How long the archive keeps messages (xmpp.mam_retention_days).
+  std::chrono::hours archive_retention{24 * 7};
 };
 
 }  // namespace throng::chat::muc

@@ -72,7 +72,8 @@ void MucShard::fromClient(ClientStream& stream, std::uint64_t serial, proto::Xml
       return;
     }
   }
-  Sender sender{StreamAddress{stream.jid().full(), index_, serial}, stream.jid(), stream.anonymous()};
+  Sender sender{StreamAddress{stream.jid().full(), index_, serial}, stream.jid(), stream.anonymous(),
+                stream.remoteAddress()};
   auto& home = service_.shard(service_.homeShardOf(to.local())).muc();
   // Always posted, even when the home is this worker, so that a room sees its stanzas and
   // sends its fan-out in one order (room_environment.h).
@@ -226,18 +227,23 @@ void MucShard::restoreRoom(const LoadedRoom& loaded) {
   }
   auto room = std::make_unique<Room>(loaded.room.name, *jid, std::move(*config), *this,
                                      service_.options().muc);
-  room->restore(loaded.room.subject, loaded.room.subject_by, loaded.affiliations);
+  room->restore(loaded.room.subject, loaded.room.subject_by, loaded.affiliations,
+                loaded.address_bans, loaded.recent, loaded.recent_holds_everything);
   service_.setPublicRoom(loaded.room.name, room->config().name, room->config().public_room);
   rooms_[loaded.room.name] = std::move(room);
 }
 
 void MucShard::start() {
   count_timer_ = std::make_unique<boost::asio::steady_timer>(shard_.worker().context());
+  wake_timer_ = std::make_unique<boost::asio::steady_timer>(shard_.worker().context());
   armTimer();
+  armWakeTimer();
 }
 
 void MucShard::stop() {
   if (count_timer_) count_timer_->cancel();
+  if (wake_timer_) wake_timer_->cancel();
+  wakes_.clear();
 }
 
 void MucShard::armTimer() {
@@ -290,9 +296,108 @@ void MucShard::broadcast(const std::string& room, RoutedStanza for_all,
   for (std::size_t i = 0; i < service_.shardCount(); ++i) {
     auto& target = service_.shard(i);
     target.worker().post([&muc = target.muc(), room, for_all, for_moderators, except] {
-      muc.fanOut(room, for_all, for_moderators, except);
+      muc.fanOut(room, for_all, for_moderators, except, Audience::kEveryone);
     });
   }
+}
+
+void MucShard::broadcastTo(const std::string& room, RoutedStanza stanza, Audience audience,
+                           std::optional<StreamAddress> except) {
+  for (std::size_t i = 0; i < service_.shardCount(); ++i) {
+    auto& target = service_.shard(i);
+    target.worker().post([&muc = target.muc(), room, stanza, audience, except] {
+      muc.fanOut(room, stanza, std::nullopt, except, audience);
+    });
+  }
+}
+
+template <class F>
+void MucShard::postHere(F f) {
+  shard_.worker().post(std::move(f));
+}
+
+void MucShard::archive(const std::string& room, ArchivedMessage message,
+                       std::function<void(Status)> done) {
+  auto* persistence = service_.roomPersistence();
+  if (persistence == nullptr) {
+    postHere([done = std::move(done)] { done(Status{}); });  // no storage configured (tests)
+    return;
+  }
+  // The completion runs on the storage thread after the group commit; the room hears of it
+  // on its own worker, in commit order (the storage calls completions in submission order,
+  // and posts from one thread to one worker keep their order).
+  persistence->archive(room, message, [this, done = std::move(done)](Status status) mutable {
+    postHere([done = std::move(done), status = std::move(status)]() mutable { done(std::move(status)); });
+  });
+}
+
+void MucShard::queryArchive(const std::string& room, MamQuery query,
+                            std::optional<std::chrono::system_clock::time_point> visible_at_most,
+                            std::function<void(Result<ArchivePage>)> done) {
+  auto* persistence = service_.roomPersistence();
+  if (persistence == nullptr) {
+    postHere([done = std::move(done)] { done(ArchivePage{}); });
+    return;
+  }
+  persistence->query(room, query, visible_at_most,
+                     [this, done = std::move(done)](Result<ArchivePage> page) mutable {
+                       postHere([done = std::move(done), page = std::move(page)]() mutable {
+                         done(std::move(page));
+                       });
+                     });
+}
+
+void MucShard::retractArchived(const std::string& room, std::string stanza_id,
+                               std::optional<std::string> required_occupant_id,
+                               std::function<std::string(const ArchivedMessage& original)> make_tombstone,
+                               std::function<void(Result<std::optional<ArchivedMessage>>)> done) {
+  auto* persistence = service_.roomPersistence();
+  if (persistence == nullptr) {
+    postHere([done = std::move(done)] { done(std::optional<ArchivedMessage>()); });
+    return;
+  }
+  persistence->retract(room, stanza_id, std::move(required_occupant_id), std::move(make_tombstone),
+                       [this, done = std::move(done)](Result<std::optional<ArchivedMessage>> r) mutable {
+                         postHere([done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+                       });
+}
+
+void MucShard::logModeration(const std::string& room, ModerationRecord record) {
+  spdlog::info("muc: room {}: {} by {} on '{}'", room, record.action,
+               record.actor.empty() ? std::string("the room") : record.actor, record.target);
+  if (auto* persistence = service_.roomPersistence()) persistence->logModeration(room, record);
+}
+
+void MucShard::saveAddressBan(const std::string& room, const std::string& address,
+                              const std::string& reason) {
+  if (auto* persistence = service_.roomPersistence()) persistence->saveAddressBan(room, address, reason);
+}
+
+void MucShard::deleteAddressBan(const std::string& room, const std::string& address) {
+  if (auto* persistence = service_.roomPersistence()) persistence->deleteAddressBan(room, address);
+}
+
+void MucShard::wakeAt(const std::string& room, std::chrono::system_clock::time_point when) {
+  const bool earliest = wakes_.empty() || when < wakes_.begin()->first;
+  wakes_.emplace(when, room);
+  if (earliest) armWakeTimer();
+}
+
+void MucShard::armWakeTimer() {
+  if (!wake_timer_ || wakes_.empty()) return;
+  const auto delay = wakes_.begin()->first - std::chrono::system_clock::now();
+  wake_timer_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::max(delay, std::chrono::system_clock::duration::zero())));
+  wake_timer_->async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // re-armed for an earlier wake, or stopping
+    const auto now = std::chrono::system_clock::now();
+    while (!wakes_.empty() && wakes_.begin()->first <= now) {
+      const std::string room = wakes_.begin()->second;
+      wakes_.erase(wakes_.begin());
+      if (Room* r = findRoom(room)) r->onWake(now);
+    }
+    armWakeTimer();
+  });
 }
 
 void MucShard::saveRoom(const StoredRoom& room) {
@@ -323,7 +428,7 @@ std::string MucShard::randomId() { return ChatService::randomId(); }
 
 void MucShard::fanOut(const std::string& room, const RoutedStanza& for_all,
                       const std::optional<RoutedStanza>& for_moderators,
-                      const std::optional<StreamAddress>& except) {
+                      const std::optional<StreamAddress>& except, Audience audience) {
   auto it = local_.find(room);
   if (it == local_.end()) return;
   // By index, and with removals of emptied tables deferred: a send that ends a stream
@@ -333,6 +438,10 @@ void MucShard::fanOut(const std::string& room, const RoutedStanza& for_all,
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& member = members[i];
     if (except && except->serial == member.serial && except->shard == index_) continue;
+    if ((audience == Audience::kModerators && !member.moderator) ||
+        (audience == Audience::kNonModerators && member.moderator)) {
+      continue;
+    }
     member.stream->sendRouted(member.moderator && for_moderators ? *for_moderators : for_all);
   }
   in_fan_out_ = false;

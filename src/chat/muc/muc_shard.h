@@ -16,6 +16,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -50,7 +51,7 @@ class MucShard final : public RoomEnvironment {
   // Posted by a room's home to every worker (fan-out side).
   void fanOut(const std::string& room, const RoutedStanza& for_all,
               const std::optional<RoutedStanza>& for_moderators,
-              const std::optional<StreamAddress>& except);
+              const std::optional<StreamAddress>& except, Audience audience);
   void admitLocal(const std::string& room, const StreamAddress& who, bool moderator,
                   const std::vector<RoutedStanza>& join_sequence);
   void dismissLocal(const std::string& room, const StreamAddress& who,
@@ -62,7 +63,10 @@ class MucShard final : public RoomEnvironment {
   void start();
   void stop();
   // Off the worker, once its thread has stopped: the timer must not outlive the io_context.
-  void releaseTimer() { count_timer_.reset(); }
+  void releaseTimer() {
+    count_timer_.reset();
+    wake_timer_.reset();
+  }
 
   std::size_t homedRooms() const { return rooms_.size(); }
 
@@ -76,6 +80,22 @@ class MucShard final : public RoomEnvironment {
   void broadcast(const std::string& room, RoutedStanza for_all,
                  std::optional<RoutedStanza> for_moderators,
                  std::optional<StreamAddress> except) override;
+  void broadcastTo(const std::string& room, RoutedStanza stanza, Audience audience,
+                   std::optional<StreamAddress> except) override;
+  void archive(const std::string& room, ArchivedMessage message,
+               std::function<void(Status)> done) override;
+  void queryArchive(const std::string& room, MamQuery query,
+                    std::optional<std::chrono::system_clock::time_point> visible_at_most,
+                    std::function<void(Result<ArchivePage>)> done) override;
+  void retractArchived(const std::string& room, std::string stanza_id,
+                       std::optional<std::string> required_occupant_id,
+                       std::function<std::string(const ArchivedMessage& original)> make_tombstone,
+                       std::function<void(Result<std::optional<ArchivedMessage>>)> done) override;
+  void logModeration(const std::string& room, ModerationRecord record) override;
+  void saveAddressBan(const std::string& room, const std::string& address,
+                      const std::string& reason) override;
+  void deleteAddressBan(const std::string& room, const std::string& address) override;
+  void wakeAt(const std::string& room, std::chrono::system_clock::time_point when) override;
   void saveRoom(const StoredRoom& room) override;
   void saveAffiliation(const std::string& room, const std::string& bare_jid,
                        Affiliation affiliation, const std::string& reason) override;
@@ -100,6 +120,11 @@ class MucShard final : public RoomEnvironment {
   void removeLocal(const std::string& room, const std::string& full_jid);
   void removeFinishedRoom(const std::string& name);
   void armTimer();
+  void armWakeTimer();
+  // Runs `f` on this (the home) worker: how archive completions come back from the storage
+  // thread.
+  template <class F>
+  void postHere(F f);
 
   ChatService& service_;  // owns the shard that owns this
   ChatShard& shard_;
@@ -108,6 +133,9 @@ class MucShard final : public RoomEnvironment {
   std::unordered_map<std::string, LocalRoom> local_;              // fan-out tables
   std::unordered_map<std::string, std::vector<std::string>> joined_;  // full JID → rooms
   std::unique_ptr<boost::asio::steady_timer> count_timer_;
+  // Rooms' wake-up times (moderation delay), earliest first; one timer for all of them.
+  std::multimap<std::chrono::system_clock::time_point, std::string> wakes_;
+  std::unique_ptr<boost::asio::steady_timer> wake_timer_;
   bool in_fan_out_ = false;
 };
 

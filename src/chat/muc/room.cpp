@@ -1,5 +1,7 @@
 #include "chat/muc/room.h"
 
+#include "chat/muc/stanza_util.h"
+#include "chat/muc/word_filter.h"
 #include "chat/xmpp_namespaces.h"
 #include "proto/datetime.h"
 
@@ -24,30 +26,6 @@ constexpr int kStatusMembersOnly = 322;
 constexpr std::size_t kMaxNickBytes = 1023;  // a JID resourcepart (RFC 7622 §3.4)
 constexpr std::size_t kMaxSubjectBytes = 4096;
 constexpr std::size_t kMaxReasonBytes = 1024;
-
-proto::XmlElement el(std::string_view name, std::string_view ns) {
-  return proto::XmlElement(std::string(name), std::string(ns));
-}
-
-proto::XmlElement textElement(std::string_view name, std::string_view ns, std::string text) {
-  auto e = el(name, ns);
-  e.addText(std::move(text));
-  return e;
-}
-
-// A reply to `stanza` from the address it was sent to; routing adds the 'to'.
-proto::XmlElement replyTo(const proto::XmlElement& stanza, std::string_view type) {
-  auto reply = el(stanza.name(), kClientNs);
-  reply.setAttribute("type", std::string(type));
-  if (const auto* id = stanza.attribute("id")) reply.setAttribute("id", *id);
-  if (const auto* to = stanza.attribute("to")) reply.setAttribute("from", *to);
-  return reply;
-}
-
-bool isErrorOrResult(const proto::XmlElement& stanza) {
-  const auto type = stanza.attributeOr("type", "");
-  return type == "error" || (stanza.name() == "iq" && type == "result");
-}
 
 std::optional<std::uint64_t> parseUnsigned(const proto::XmlElement& e, std::string_view key) {
   const auto* text = e.attribute(key);
@@ -92,6 +70,7 @@ Room::Room(std::string name, proto::Jid jid, RoomConfig config, RoomEnvironment&
       history_(config_.history_length),
       stanza_id_prefix_(env.randomId().substr(0, 12)) {
   rebuildSubject();
+  rebuildWordFilter();
 }
 
 void Room::lockForCreation(const std::string& owner_bare_jid) {
@@ -101,11 +80,23 @@ void Room::lockForCreation(const std::string& owner_bare_jid) {
 }
 
 void Room::restore(std::string subject, std::string subject_by,
-                   std::map<std::string, std::pair<Affiliation, std::string>> affiliations) {
+                   std::map<std::string, std::pair<Affiliation, std::string>> affiliations,
+                   std::map<std::string, std::string> address_bans,
+                   std::vector<ArchivedMessage> recent, bool recent_holds_everything) {
   subject_ = std::move(subject);
   subject_by_ = std::move(subject_by);
   affiliations_ = std::move(affiliations);
+  address_bans_ = std::move(address_bans);
+  for (auto& message : recent) recent_.add(std::move(message));
+  recent_.setHoldsEverything(recent_holds_everything);
   rebuildSubject();
+}
+
+void Room::rebuildWordFilter() {
+  word_filter_.reset();
+  if (config_.word_filter.empty()) return;
+  // The patterns were checked when they were set (applyConfigForm), so this compiles.
+  if (auto compiled = WordFilter::compile(config_.word_filter)) word_filter_ = std::move(*compiled);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,7 +134,9 @@ void Room::join(const Sender& sender, const proto::XmlElement& presence, const s
     replyError(sender, presence, "cancel", "item-not-found", "the room is being created");
     return;
   }
-  if (affiliation == Affiliation::kOutcast) {
+  if (affiliation == Affiliation::kOutcast ||
+      (sender.anonymous_user && affiliation == Affiliation::kNone &&
+       address_bans_.count(sender.remote_address) != 0)) {
     replyError(sender, presence, "auth", "forbidden", "you are banned from this room");  // §7.2.7
     return;
   }
@@ -170,8 +163,14 @@ void Room::join(const Sender& sender, const proto::XmlElement& presence, const s
   occupant.address = sender.address;
   occupant.bare_jid = bare;
   occupant.anonymous_user = sender.anonymous_user;
+  occupant.remote_address = sender.remote_address;
   occupant.affiliation = affiliation;
   occupant.role = defaultRole(affiliation, sender.anonymous_user);
+  if (muted_.count(bare) != 0 && occupant.role == Role::kParticipant) {
+    // Leaving and coming back does not undo a moderator's mute.
+    occupant.role = Role::kVisitor;
+    occupant.voice_revoked = true;
+  }
   occupant.occupant_id = env_.occupantId(name_, bare);
   for (const auto& node : presence.nodes()) {
     const auto* child = std::get_if<proto::XmlElement>(&node);
@@ -226,7 +225,8 @@ void Room::updatePresence(Occupant& occupant, const proto::XmlElement& presence)
 }
 
 void Room::changeNick(Occupant& occupant, const proto::XmlElement& presence, const std::string& nick) {
-  Sender sender{occupant.address, *proto::Jid::parse(occupant.address.full_jid), occupant.anonymous_user};
+  Sender sender{occupant.address, *proto::Jid::parse(occupant.address.full_jid), occupant.anonymous_user,
+                occupant.remote_address};
   if (nick.size() > kMaxNickBytes) {
     replyError(sender, presence, "modify", "jid-malformed", "nickname too long");
     return;
@@ -340,59 +340,11 @@ void Room::onMessage(const Sender& sender, const proto::XmlElement& message, con
   groupchat(sender, *occupant, message);
 }
 
-void Room::groupchat(const Sender& sender, Occupant& occupant, const proto::XmlElement& message) {
-  const auto* body = message.child("body", kClientNs);
-  const auto* subject = message.child("subject", kClientNs);
-  if (subject != nullptr && body == nullptr) {
-    changeSubject(occupant, message);
-    return;
-  }
-  if (occupant.role == Role::kVisitor && config_.moderated) {
-    // XEP-0045 §7.4 / §5.1.1: no voice in a moderated room.
-    replyError(sender, message, "auth", "forbidden", "you have no voice in this room");
-    return;
-  }
-  if (body == nullptr && occupants_.size() > policy_.drop_bodyless_above) {
-    // Chat states and other bodyless groupchat fan out to everyone and show nothing; in a
-    // crowd they are most of the traffic (docs/muc.md).
-    return;
-  }
-  auto out = el("message", kClientNs);
-  out.setAttribute("from", occupantJid(occupant.nick));
-  out.setAttribute("type", "groupchat");
-  if (const auto* id = message.attribute("id")) out.setAttribute("id", *id);
-  if (const auto* lang = message.attribute("xml:lang")) out.setAttribute("xml:lang", *lang);
-  for (const auto& node : message.nodes()) {
-    const auto* child = std::get_if<proto::XmlElement>(&node);
-    if (child == nullptr) continue;
-    // The room vouches for these (XEP-0359 §5, XEP-0421 §4): a client's own copies go.
-    if (child->xmlns() == kStanzaIdNs || child->xmlns() == kOccupantIdNs) continue;
-    if (child->xmlns() == kMucUserNs) continue;
-    out.addChild(*child);
-  }
-  auto sid = el("stanza-id", kStanzaIdNs);
-  sid.setAttribute("id", stanza_id_prefix_ + "-" + std::to_string(next_stanza_id_++));
-  sid.setAttribute("by", jid_string_);
-  out.addChild(std::move(sid));
-  auto oid = el("occupant-id", kOccupantIdNs);
-  oid.setAttribute("id", occupant.occupant_id);
-  out.addChild(std::move(oid));
-  env_.broadcast(name_, RoutedStanza::make(out, Delivery::kEssential), std::nullopt, std::nullopt);
-  if (body != nullptr && message.child("no-store", kHintsNs) == nullptr) {
-    // XEP-0203: the replayed copy says when and where it was first sent.
-    const auto now = env_.now();
-    auto delay = el("delay", kDelayNs);
-    delay.setAttribute("from", jid_string_);
-    delay.setAttribute("stamp", proto::formatXmppDateTime(now));
-    out.addChild(std::move(delay));
-    history_.add(RoutedStanza::make(out, Delivery::kEssential), now);
-  }
-}
-
 void Room::changeSubject(Occupant& occupant, const proto::XmlElement& message) {
   const bool allowed = occupant.role == Role::kModerator ||
                        (config_.occupants_change_subject && occupant.role >= Role::kParticipant);
-  Sender sender{occupant.address, *proto::Jid::parse(occupant.address.full_jid), occupant.anonymous_user};
+  Sender sender{occupant.address, *proto::Jid::parse(occupant.address.full_jid), occupant.anonymous_user,
+                occupant.remote_address};
   if (!allowed) {
     replyError(sender, message, "auth", "forbidden", "you may not change the subject");  // §8.1
     return;
@@ -523,6 +475,35 @@ void Room::roomIq(const Sender& sender, const proto::XmlElement& iq) {
     ownerIq(sender, iq, *query);
     return;
   }
+  if (const auto* query = iq.child("query", kMamNs)) {
+    mamIq(sender, iq, *query);
+    return;
+  }
+  if (type == "set") {
+    // XEP-0425 0.3: <moderate id=… xmlns='urn:xmpp:message-moderate:1'><retract/><reason/>
+    if (const auto* m = iq.child("moderate", kModerateNs)) {
+      if (m->child("retract", kRetractNs) == nullptr) {
+        replyError(sender, iq, "cancel", "feature-not-implemented", "only retraction is supported");
+        return;
+      }
+      const auto* reason = m->child("reason", kModerateNs);
+      moderate(sender, iq, std::string(m->attributeOr("id", "")),
+               reason != nullptr ? truncated(reason->text(), kMaxReasonBytes) : std::string());
+      return;
+    }
+    // XEP-0425 0.2: <apply-to id=… xmlns='urn:xmpp:fasten:0'><moderate xmlns=…:0><retract/>
+    if (const auto* apply_to = iq.child("apply-to", kFastenNs)) {
+      const auto* m = apply_to->child("moderate", kModerate0Ns);
+      if (m == nullptr || m->child("retract", kRetract0Ns) == nullptr) {
+        replyError(sender, iq, "cancel", "feature-not-implemented", "only retraction is supported");
+        return;
+      }
+      const auto* reason = m->child("reason", kModerate0Ns);
+      moderate(sender, iq, std::string(apply_to->attributeOr("id", "")),
+               reason != nullptr ? truncated(reason->text(), kMaxReasonBytes) : std::string());
+      return;
+    }
+  }
   replyError(sender, iq, "cancel", "service-unavailable");
 }
 
@@ -541,6 +522,7 @@ void Room::discoInfo(const Sender& sender, const proto::XmlElement& iq) {
   // XEP-0045 §6.4 and §15.5.3 features.
   for (std::string_view feature :
        {kMucNs, kDiscoInfoNs, kStanzaIdNs, kOccupantIdNs, kSelfPingFeature, kPingNs, kOccupantsNs,
+        kMamNs, kMamExtendedFeature, kModerateNs, kModerate0Ns, kRetractNs, kRetract0Ns, kCorrectNs,
         std::string_view(config_.persistent ? "muc_persistent" : "muc_temporary"),
         std::string_view(config_.public_room ? "muc_public" : "muc_hidden"),
         std::string_view(config_.members_only ? "muc_membersonly" : "muc_open"),
@@ -557,6 +539,10 @@ void Room::discoInfo(const Sender& sender, const proto::XmlElement& iq) {
   addFormField(form, "muc#roominfo_subject", subject_);
   addFormField(form, "muc#roomconfig_roomname", config_.name);
   addFormField(form, "muc#roomconfig_changesubject", config_.occupants_change_subject ? "1" : "0");
+  // XEP-0500 §5: clients read the slow-mode duration here (and again after status 104).
+  if (config_.slow_mode_seconds > 0) {
+    addFormField(form, "muc#roominfo_slow_mode_duration", std::to_string(config_.slow_mode_seconds));
+  }
   query.addChild(std::move(form));
   result.addChild(std::move(query));
   reply(sender, std::move(result));
@@ -716,16 +702,40 @@ void Room::adminSet(const Sender& sender, const proto::XmlElement& iq,
     }
     changes.push_back(std::move(change));
   }
+  const std::string actor_bare = sender.jid.bareString();
   for (auto& change : changes) {
     if (change.role) {
       auto it = occupants_.find(change.nick);
       if (it == occupants_.end()) continue;  // an earlier item of the batch removed it
       if (*change.role == Role::kNone) {
+        logModeration(actor_bare, actor, "kick", change.nick, change.reason);
         expel(change.nick, {kStatusKicked}, actor, change.reason);  // XEP-0045 §8.2
-      } else {
-        setRole(it->second, *change.role, actor, change.reason);
+      } else if (const Occupant* moderator = occupantByJid(sender.jid.full())) {
+        setRoleByModerator(it->second, *change.role, *moderator, change.reason);
       }
     } else {
+      const Affiliation before = affiliationOf(change.bare_jid);
+      const char* action = *change.affiliation == Affiliation::kOutcast ? "ban"
+                           : before == Affiliation::kOutcast            ? "unban"
+                                                                        : "affiliation";
+      logModeration(actor_bare, actor, action,
+                    change.bare_jid + (std::string_view(action) == "affiliation"
+                                           ? " " + std::string(affiliationName(*change.affiliation))
+                                           : std::string()),
+                    change.reason);
+      if (*change.affiliation == Affiliation::kOutcast && config_.ban_anonymous_by_address) {
+        // An anonymous JID is new on every connection: ban where it comes from as well.
+        for (const auto& [nick, occupant] : occupants_) {
+          if (occupant.bare_jid != change.bare_jid || !occupant.anonymous_user ||
+              occupant.remote_address.empty() ||
+              policy_.address_ban_exempt.count(occupant.remote_address) != 0) {
+            continue;
+          }
+          address_bans_[occupant.remote_address] = change.reason;
+          env_.saveAddressBan(name_, occupant.remote_address, change.reason);
+          logModeration(actor_bare, actor, "ip-ban", occupant.remote_address, change.reason);
+        }
+      }
       setAffiliation(change.bare_jid, *change.affiliation, actor, change.reason);
     }
   }
@@ -774,6 +784,12 @@ void Room::ownerIq(const Sender& sender, const proto::XmlElement& iq, const prot
   const RoomConfig before = config_;
   config_ = std::move(next);
   history_.setCapacity(config_.history_length);
+  if (config_.word_filter != before.word_filter) rebuildWordFilter();
+  if (!locked_) {
+    const Occupant* owner = occupantByJid(sender.jid.full());
+    logModeration(sender.jid.bareString(), owner != nullptr ? owner->nick : "", "config", "",
+                  truncated(configChanges(before, config_), kMaxReasonBytes));
+  }
   const bool was_locked = locked_;
   locked_ = false;
   reply(sender, replyTo(iq, "result"));
@@ -808,7 +824,7 @@ void Room::ownerIq(const Sender& sender, const proto::XmlElement& iq, const prot
       expel(nick, {kStatusMembersOnly}, "", "the room is now members-only");
       continue;
     }
-    if (occupant.role == Role::kModerator) continue;
+    if (occupant.role == Role::kModerator || occupant.voice_revoked) continue;
     const Role role = defaultRole(occupant.affiliation, occupant.anonymous_user);
     if (role != occupant.role) setRole(occupant, role, "", "");
   }
@@ -829,6 +845,7 @@ void Room::destroy(const proto::XmlElement* destroy_element) {
   std::vector<std::string> nicks;
   for (const auto& [nick, occupant] : occupants_) nicks.push_back(nick);
   for (const auto& nick : nicks) expel(nick, {}, "", "", &*notice);
+  logModeration("", "", "destroy", "", "");
   if (config_.persistent) env_.deleteRoom(name_);
   destroyed_ = true;
 }
@@ -847,7 +864,7 @@ Role Room::defaultRole(Affiliation affiliation, bool anonymous_user) const {
   if (affiliation >= Affiliation::kAdmin) return Role::kModerator;
   if (affiliation == Affiliation::kMember) return Role::kParticipant;
   if (config_.moderated) return Role::kVisitor;
-  if (anonymous_user && config_.anonymous_visitors) return Role::kVisitor;
+  if (anonymous_user && (config_.anonymous_visitors || config_.anonymous_muted)) return Role::kVisitor;
   return Role::kParticipant;
 }
 
@@ -863,6 +880,26 @@ void Room::setRole(Occupant& occupant, Role role, const std::string& actor, cons
   (void)actor;
   (void)reason;
   announce(occupant, was_broadcast, {});
+}
+
+void Room::setRoleByModerator(Occupant& target, Role role, const Occupant& moderator,
+                              const std::string& reason) {
+  // XEP-0045 §8.4 / §8.3: taking or giving voice. A muted occupant stays muted when it
+  // rejoins, and a visitor stays silent even where visitors may otherwise speak.
+  const char* action = "role";
+  if (role == Role::kVisitor) {
+    action = "mute";
+    target.voice_revoked = true;
+    muted_.insert(target.bare_jid);
+  } else if (role == Role::kParticipant && target.role == Role::kVisitor) {
+    action = "unmute";
+    target.voice_revoked = false;
+    muted_.erase(target.bare_jid);
+  }
+  logModeration(moderator.bare_jid, moderator.nick, action,
+                target.nick + (std::string_view(action) == "role" ? " " + std::string(roleName(role)) : ""),
+                reason);
+  setRole(target, role, moderator.nick, reason);
 }
 
 void Room::setAffiliation(const std::string& bare_jid, Affiliation affiliation,

@@ -1,5 +1,7 @@
 #include "chat/muc/room_config.h"
 
+#include "chat/muc/word_filter.h"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -106,6 +108,13 @@ std::optional<std::uint32_t> parseCount(std::string_view text, std::uint32_t max
   return value;
 }
 
+// The word filter a form may set: it must compile within the limits (word_filter.h).
+Status checkWordFilter(const std::vector<std::string>& patterns) {
+  auto compiled = WordFilter::compile(patterns);
+  if (!compiled) return compiled.error();
+  return {};
+}
+
 Status fieldError(std::string_view var, std::string_view why) {
   return makeError(std::string("field '") + std::string(var) + "': " + std::string(why));
 }
@@ -120,6 +129,7 @@ RoomConfig RoomConfig::forEvent(std::string title, RoleSet presence_broadcast) {
   config.presence_broadcast = presence_broadcast;
   config.anonymous_visitors = true;
   config.history_length = 50;
+  config.ban_anonymous_by_address = true;
   return config;
 }
 
@@ -150,6 +160,19 @@ proto::XmlElement configForm(const RoomConfig& config) {
              {std::to_string(config.history_length)});
   form.boolean("throng#roomconfig_anonymous_visitors", "Anonymous users join as visitors",
                config.anonymous_visitors);
+  form.boolean("throng#roomconfig_anonymous_muted", "Anonymous users are muted",
+               config.anonymous_muted);
+  form.field("muc#roomconfig_slow_mode_duration", "text-single",
+             "Slow mode: seconds between two messages of one occupant (0 = off)",
+             {std::to_string(config.slow_mode_seconds)});
+  form.field("throng#roomconfig_moderation_delay", "text-single",
+             "Seconds a message waits for moderators before everyone sees it (0 = off)",
+             {std::to_string(config.moderation_delay_seconds)});
+  form.boolean("throng#roomconfig_ban_anonymous_by_address",
+               "Banning an anonymous user bans their address", config.ban_anonymous_by_address);
+  form.field("throng#roomconfig_word_filter", "text-multi",
+             "Blocked words: one pattern per line (RE2 syntax, case-insensitive)",
+             config.word_filter);
   return form.take();
 }
 
@@ -186,6 +209,27 @@ Status applyConfigForm(const proto::XmlElement& x, RoomConfig& config) {
       status = setBool(next.occupants_change_subject);
     } else if (var == "throng#roomconfig_anonymous_visitors") {
       status = setBool(next.anonymous_visitors);
+    } else if (var == "throng#roomconfig_anonymous_muted") {
+      status = setBool(next.anonymous_muted);
+    } else if (var == "throng#roomconfig_ban_anonymous_by_address") {
+      status = setBool(next.ban_anonymous_by_address);
+    } else if (var == "muc#roomconfig_slow_mode_duration") {
+      auto value = parseCount(first, kMaxSlowModeSeconds);
+      if (!value) return fieldError(var, "expected seconds from 0 to 3600");
+      next.slow_mode_seconds = *value;
+    } else if (var == "throng#roomconfig_moderation_delay") {
+      auto value = parseCount(first, kMaxModerationDelaySeconds);
+      if (!value) return fieldError(var, "expected seconds from 0 to 60");
+      next.moderation_delay_seconds = *value;
+    } else if (var == "throng#roomconfig_word_filter") {
+      std::vector<std::string> patterns;
+      for (const auto& value : values) {
+        if (!value.empty()) patterns.push_back(value);
+      }
+      if (Status checked = checkWordFilter(patterns); !checked) {
+        return fieldError(var, checked.error().message);
+      }
+      next.word_filter = std::move(patterns);
     } else if (var == "muc#roomconfig_whois") {
       if (first != "moderators" && first != "anyone") {
         return fieldError(var, "expected 'moderators' or 'anyone'");
@@ -233,8 +277,26 @@ std::string configToJson(const RoomConfig& config) {
       {"max_users", config.max_users},
       {"history_length", config.history_length},
       {"anonymous_visitors", config.anonymous_visitors},
+      {"anonymous_muted", config.anonymous_muted},
+      {"slow_mode_seconds", config.slow_mode_seconds},
+      {"moderation_delay_seconds", config.moderation_delay_seconds},
+      {"ban_anonymous_by_address", config.ban_anonymous_by_address},
+      {"word_filter", config.word_filter},
   };
   return j.dump();
+}
+
+std::string configChanges(const RoomConfig& before, const RoomConfig& after) {
+  const auto a = nlohmann::json::parse(configToJson(before));
+  const auto b = nlohmann::json::parse(configToJson(after));
+  std::string out;
+  for (const auto& [key, value] : b.items()) {
+    if (a.contains(key) && a[key] == value) continue;
+    if (!out.empty()) out += ", ";
+    out += key + "=";
+    out += key == "word_filter" ? std::to_string(value.size()) + " patterns" : value.dump();
+  }
+  return out;
 }
 
 Result<RoomConfig> configFromJson(std::string_view json) {
@@ -262,6 +324,20 @@ Result<RoomConfig> configFromJson(std::string_view json) {
     config.history_length = std::min(j.value("history_length", config.history_length),
                                      kMaxHistoryLength);
     config.anonymous_visitors = j.value("anonymous_visitors", config.anonymous_visitors);
+    config.anonymous_muted = j.value("anonymous_muted", config.anonymous_muted);
+    config.slow_mode_seconds = std::min(j.value("slow_mode_seconds", config.slow_mode_seconds),
+                                        kMaxSlowModeSeconds);
+    config.moderation_delay_seconds =
+        std::min(j.value("moderation_delay_seconds", config.moderation_delay_seconds),
+                 kMaxModerationDelaySeconds);
+    config.ban_anonymous_by_address =
+        j.value("ban_anonymous_by_address", config.ban_anonymous_by_address);
+    if (j.contains("word_filter")) {
+      auto patterns = j["word_filter"].get<std::vector<std::string>>();
+      // A stored filter was valid when it was set; one that no longer compiles (a stricter
+      // limit in a newer build) is dropped rather than refusing the whole room.
+      if (checkWordFilter(patterns)) config.word_filter = std::move(patterns);
+    }
   } catch (const nlohmann::json::exception& e) {
     return makeError(std::string("room configuration: ") + e.what());
   }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace throng::chat::muc {
 
@@ -32,6 +33,21 @@ struct RoomConfig {
   // visitor may still send messages (XEP-0045 §5.1.1: "configuration settings MAY modify
   // this privilege").
   bool anonymous_visitors = false;
+  // throng#roomconfig_anonymous_muted: SASL ANONYMOUS users join as visitors without voice,
+  // even in an unmoderated room; accounts speak as usual.
+  bool anonymous_muted = false;
+  // muc#roomconfig_slow_mode_duration (XEP-0500): seconds an occupant waits between two
+  // messages; moderators are exempt. 0 = off.
+  std::uint32_t slow_mode_seconds = 0;
+  // throng#roomconfig_moderation_delay: seconds a message is shown to moderators only before
+  // everyone else sees it, so that they can remove it first. 0 = off.
+  std::uint32_t moderation_delay_seconds = 0;
+  // throng#roomconfig_ban_anonymous_by_address: banning an anonymous user also bans their
+  // network address (their JID is new on every connection).
+  bool ban_anonymous_by_address = false;
+  // throng#roomconfig_word_filter: messages whose body matches one of these patterns (RE2
+  // syntax, case-insensitive; chat/muc/word_filter.h) are refused with a reason.
+  std::vector<std::string> word_filter;
 
   // What a live event's room starts with: persistent, public, viewers' presence not broadcast.
   static RoomConfig forEvent(std::string title, RoleSet presence_broadcast);
@@ -39,6 +55,8 @@ struct RoomConfig {
 
 inline constexpr std::uint32_t kMaxHistoryLength = 500;
 inline constexpr std::uint32_t kMaxUsersLimit = 1'000'000;
+inline constexpr std::uint32_t kMaxSlowModeSeconds = 3600;
+inline constexpr std::uint32_t kMaxModerationDelaySeconds = 60;
 
 // The owner's configuration form (type='form'), filled with `config`.
 proto::XmlElement configForm(const RoomConfig& config);
@@ -48,6 +66,8 @@ proto::XmlElement configForm(const RoomConfig& config);
 Status applyConfigForm(const proto::XmlElement& x, RoomConfig& config);
 
 std::string configToJson(const RoomConfig& config);
+// What changed, for the audit log: "slow_mode_seconds=5, word_filter=3 patterns".
+std::string configChanges(const RoomConfig& before, const RoomConfig& after);
 // Unknown keys are ignored and missing keys keep their defaults, so that older rows load.
 Result<RoomConfig> configFromJson(std::string_view json);
 

@@ -7,12 +7,16 @@
 // not receive it twice.
 #pragma once
 
+#include "base/result.h"
+#include "chat/muc/mam_query.h"
+#include "chat/muc/recent_archive.h"
 #include "chat/muc/roles.h"
 #include "chat/routed_stanza.h"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +29,26 @@ struct StreamAddress {
   std::string full_jid;
   std::size_t shard = 0;
   std::uint64_t serial = 0;
+};
+
+// Who receives a broadcast. The moderation delay shows a message to moderators at once and
+// to everyone else when the delay is over.
+enum class Audience : std::uint8_t { kEveryone, kModerators, kNonModerators };
+
+// A page read from the archive for a MAM query.
+struct ArchivePage {
+  std::vector<ArchivedMessage> messages;  // oldest first
+  bool complete = true;
+  bool unknown_id = false;  // a paging id names no message of the room (item-not-found)
+};
+
+// One moderation action for the audit log.
+struct ModerationRecord {
+  std::string actor;       // real bare JID of the moderator; empty for the room itself
+  std::string actor_nick;
+  std::string action;      // kick, ban, unban, mute, unmute, retract, config, ip-ban, ...
+  std::string target;      // nick, bare JID, address or stanza id
+  std::string reason;
 };
 
 struct StoredRoom {
@@ -53,6 +77,38 @@ class RoomEnvironment {
   virtual void broadcast(const std::string& room, RoutedStanza for_all,
                          std::optional<RoutedStanza> for_moderators,
                          std::optional<StreamAddress> except) = 0;
+  // To part of the room only (see Audience).
+  virtual void broadcastTo(const std::string& room, RoutedStanza stanza, Audience audience,
+                           std::optional<StreamAddress> except) = 0;
+
+  // The archive (XEP-0313). Every `done` is called later on the room's home worker, in the
+  // order the calls were made; never from within the call. The room must check that it
+  // still exists (Room::guarded) before touching itself from a `done`.
+  //
+  // Commits `message` (group commit on the storage thread); the room broadcasts it once
+  // done(ok) says it is durable.
+  virtual void archive(const std::string& room, ArchivedMessage message,
+                       std::function<void(Status)> done) = 0;
+  virtual void queryArchive(const std::string& room, MamQuery query,
+                            std::optional<std::chrono::system_clock::time_point> visible_at_most,
+                            std::function<void(Result<ArchivePage>)> done) = 0;
+  // Replaces the message `stanza_id` with the tombstone `make_tombstone` builds from it (run
+  // on the storage thread), unless `required_occupant_id` is set and is not the author's.
+  // done gets the original message, or nullopt when the room has no such message; a
+  // message by someone else is an Error "forbidden".
+  virtual void retractArchived(
+      const std::string& room, std::string stanza_id, std::optional<std::string> required_occupant_id,
+      std::function<std::string(const ArchivedMessage& original)> make_tombstone,
+      std::function<void(Result<std::optional<ArchivedMessage>>)> done) = 0;
+
+  // The audit log (fire-and-forget).
+  virtual void logModeration(const std::string& room, ModerationRecord record) = 0;
+  // Bans of anonymous users by address (persistent rooms only keep them across restarts).
+  virtual void saveAddressBan(const std::string& room, const std::string& address,
+                              const std::string& reason) = 0;
+  virtual void deleteAddressBan(const std::string& room, const std::string& address) = 0;
+  // Room::onWake is called on the home worker at `when` (or soon after).
+  virtual void wakeAt(const std::string& room, std::chrono::system_clock::time_point when) = 0;
 
   // Persistence of persistent rooms (fire-and-forget: failures are logged by the environment).
   virtual void saveRoom(const StoredRoom& room) = 0;
