@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import net from "node:net";
 import { client, xml } from "@xmpp/client";
 import { startThrong } from "./throng_server.mjs";
+import { mucClients, mucUser, statusCodes, isSubject, join, groupchat as sendGroupchat } from "./muc_client.mjs";
 
 const ROOM = "demo@rooms.localhost";
 let server;
@@ -23,73 +24,12 @@ after(async () => {
   if (server) rmSync(server.dir, { recursive: true, force: true });
 });
 
-const clients = [];
-async function connect(options) {
-  const xmpp = client({ resource: `r${clients.length}`, ...options });
-  xmpp.on("error", () => {});
-  clients.push(xmpp);
-  const address = await xmpp.start();
-  const inbox = [];
-  const waiters = [];
-  xmpp.on("stanza", (stanza) => {
-    inbox.push(stanza);
-    const w = waiters.find((w) => w.match(stanza));
-    if (w) {
-      // Taken by its waiter: a later waitFor must not find it again.
-      inbox.pop();
-      waiters.splice(waiters.indexOf(w), 1);
-      clearTimeout(w.timer);
-      w.resolve(stanza);
-    }
-  });
-  // Resolves with the first stanza (already received or future) that matches; bounded.
-  const waitFor = (match, what = "stanza", ms = 5000) => {
-    const seen = inbox.find(match);
-    if (seen) {
-      inbox.splice(inbox.indexOf(seen), 1);
-      return Promise.resolve(seen);
-    }
-    return new Promise((resolve, reject) => {
-      const w = { match, resolve };
-      w.timer = setTimeout(() => {
-        waiters.splice(waiters.indexOf(w), 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, ms);
-      waiters.push(w);
-    });
-  };
-  return { xmpp, jid: address.toString(), inbox, waitFor };
-}
-after(async () => {
-  for (const c of clients) await c.stop().catch(() => {});
-});
+const { viewer, account, closeAll } = mucClients({ get ws() { return server.ws; }, get tcp() { return server.tcp; } });
+after(closeAll);
+const alice = () => account("alice", "wonderland-42", "tcp");
+const bob = () => account("bob", "builder-1234", "ws");
 
-const viewer = () => connect({ service: server.ws, domain: "anon.localhost" });
-const alice = () => connect({
-  service: server.tcp, domain: "localhost", username: "alice", password: "wonderland-42",
-});
-const bob = () => connect({
-  service: server.ws, domain: "localhost", username: "bob", password: "builder-1234",
-});
-
-const mucUser = (stanza) => stanza.getChild("x", "http://jabber.org/protocol/muc#user");
-const statusCodes = (stanza) =>
-  (mucUser(stanza)?.getChildren("status") ?? []).map((s) => Number(s.attrs.code));
-const isSubject = (s) => s.is("message") && s.getChild("subject") && !s.getChild("body");
-
-// Joins and returns every stanza of the join sequence, up to and including the subject.
-async function join(c, room, nick, history) {
-  const start = c.inbox.length;
-  const x = xml("x", { xmlns: "http://jabber.org/protocol/muc" });
-  if (history) x.append(xml("history", history));
-  await c.xmpp.send(xml("presence", { to: `${room}/${nick}` }, x));
-  const subject = await c.waitFor((s) => isSubject(s) && s.attrs.from.startsWith(room), "the subject");
-  return [...c.inbox.splice(start), subject];
-}
-
-function groupchat(c, body, room = ROOM) {
-  return c.xmpp.send(xml("message", { to: room, type: "groupchat" }, xml("body", {}, body)));
-}
+const groupchat = (c, body, room = ROOM) => sendGroupchat(c, room, body);
 
 test("an anonymous viewer joins the event's room: presences, self-presence 110, history, subject", async () => {
   const a = await alice();
@@ -298,7 +238,7 @@ test("an account creates a room, configures it, and it survives a restart", asyn
   assert.ok(refused.getChild("error").getChild("not-allowed"));
 
   // Restart on the same data directory: the room, its name and its subject are back.
-  for (const c of clients.splice(0)) await c.stop().catch(() => {});
+  await closeAll();
   await server.stopKeeping();
   server = await startThrong({ dir: server.dir, xmpp: ['admins = "alice@localhost"'] });
   const v2 = await viewer();

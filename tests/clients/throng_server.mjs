@@ -70,6 +70,15 @@ export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: 
     tcp: `xmpp://127.0.0.1:${ready.xmpp.tcp.port}`,
     metrics: `http://127.0.0.1:${ready.control.port}/metrics`,
     log: () => log,
+    pid: child.pid,
+    // SIGKILL: the crash case (nothing flushed, nothing drained); the directory is kept for a
+    // restart with startThrong({dir}).
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("exit", r));
+      }
+    },
     // Stops the server but keeps its directory, for a restart with startThrong({dir}).
     async stopKeeping() {
       await stopChild();
