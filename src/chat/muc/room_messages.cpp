@@ -185,7 +185,8 @@ void Room::publish(const Author& author, const proto::XmlElement& message) {
                guarded([this, author, origin_id = std::move(origin_id), record = std::move(record),
                         live = std::move(live), history_copy = std::move(history_copy)](Status status) mutable {
                  if (!origin_id.empty()) sent_ids_.add(author.occupant_id, origin_id, record.stanza_id);
-                 onArchived(author, record.client_id, std::move(record), std::move(live),
+                 const std::string sender_id = record.client_id;  // `record` moves below
+                 onArchived(author, sender_id, std::move(record), std::move(live),
                             std::move(history_copy), std::move(status));
                }));
 }
