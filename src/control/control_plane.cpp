@@ -73,14 +73,16 @@ void ControlPlane::addBuiltinRoutes() {
               });
 }
 
-bool ControlPlane::authorize(const http::RequestContext& context,
-                             http::Responder& responder) const {
+bool ControlPlane::hasAdminToken(const http::RequestContext& context) const {
   static constexpr std::string_view kBearer = "Bearer ";
   const auto header = context.request[beast_http::field::authorization];
-  if (header.starts_with(kBearer) &&
-      constantTimeEquals(std::string(header.substr(kBearer.size())), options_.admin_token)) {
-    return true;
-  }
+  return header.starts_with(kBearer) &&
+         constantTimeEquals(std::string(header.substr(kBearer.size())), options_.admin_token);
+}
+
+bool ControlPlane::authorize(const http::RequestContext& context,
+                             http::Responder& responder) const {
+  if (hasAdminToken(context)) return true;
   auto response = http::makeTextResponse(beast_http::status::unauthorized,
                                          "admin token required\n", "text/plain; charset=utf-8");
   response.set(beast_http::field::www_authenticate, "Bearer realm=\"throng admin\"");

@@ -47,6 +47,8 @@ class ControlPlane {
   // True if `context` carries "Authorization: Bearer <admin token>"; otherwise answers 401
   // through `responder` and returns false.
   bool authorize(const http::RequestContext& context, http::Responder& responder) const;
+  // The same check without answering, for routes that accept other credentials as well.
+  bool hasAdminToken(const http::RequestContext& context) const;
 
   Result<std::uint16_t> listen();
   void start();

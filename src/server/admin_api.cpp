@@ -1,10 +1,21 @@
 #include "server/admin_api.h"
 
+#include "base/base64.h"
+#include "base/token_bucket.h"
+#include "chat/sasl/scram.h"
+#include "proto/datetime.h"
 #include "server/event_json.h"
+#include "store/accounts.h"
+#include "store/moderation_log.h"
+#include "store/rooms.h"
 
+#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
+#include <unordered_map>
 
 namespace throng::server {
 
@@ -180,6 +191,242 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage,
             });
       },
       "/api/events/{slug}");
+}
+
+namespace {
+
+constexpr std::string_view kModerationLogPrefix = "/api/v1/rooms/";
+constexpr std::string_view kModerationLogSuffix = "/moderation-log";
+// Rows per page when the request names no limit; the store caps any limit at 500.
+constexpr std::size_t kDefaultModerationLogPage = 50;
+
+// Failed Basic attempts per client address: a burst of 10, then one every 6 s. Each attempt
+// costs a PBKDF2 (4096 rounds) on the control thread, so this bounds both password guessing
+// and the CPU a client can take from /healthz and /metrics.
+constexpr double kFailedLoginBurst = 10;
+constexpr double kFailedLoginsPerSecond = 1.0 / 6;
+// Addresses tracked at once. When full the table is cleared: coarse, but bounded, and the
+// control port listens on loopback unless the operator opens it.
+constexpr std::size_t kMaxTrackedAddresses = 4096;
+
+// Lives on the control thread (the only thread running control-plane handlers).
+class FailedLogins {
+ public:
+  bool allowed(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
+    auto it = buckets_.find(from.to_string());
+    return it == buckets_.end() || it->second.available(now) >= 1;
+  }
+  void record(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
+    if (buckets_.size() >= kMaxTrackedAddresses) buckets_.clear();
+    auto [it, inserted] =
+        buckets_.try_emplace(from.to_string(), kFailedLoginsPerSecond, kFailedLoginBurst, now);
+    it->second.charge(1, now);
+  }
+
+ private:
+  std::unordered_map<std::string, TokenBucket> buckets_;
+};
+
+// Who a request is, once its credentials checked out.
+struct Principal {
+  bool server_admin = false;  // the admin token, or a bare JID in xmpp.admins
+  std::string jid;            // the account's bare JID; empty for the admin token
+};
+
+enum class Credentials { kNone, kValid, kInvalid };
+
+// Compared against when the username is unknown, so that an unknown user costs the same
+// PBKDF2 as a wrong password and the timing does not tell which accounts exist.
+const chat::sasl::ScramCredentials& decoyCredentials() {
+  static const auto decoy =
+      chat::sasl::deriveScramCredentials(chat::sasl::ScramHash::kSha256, "decoy",
+                                         "throng-decoy-salt", chat::sasl::kDefaultScramIterations);
+  return decoy;
+}
+
+// Checks "Authorization: Basic base64(username:password)" (RFC 7617 §2) against the accounts.
+// The password is never copied beyond this function nor logged.
+Credentials checkBasic(std::string_view header, const ModerationLogAccess& access,
+                       Principal& principal) {
+  static constexpr std::string_view kBasic = "Basic ";
+  if (header.size() < kBasic.size() ||
+      !boost::beast::iequals(header.substr(0, kBasic.size()), kBasic)) {
+    return Credentials::kNone;
+  }
+  const auto decoded = base64Decode(header.substr(kBasic.size()));
+  if (!decoded) return Credentials::kInvalid;
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) return Credentials::kInvalid;
+  const std::string_view username = std::string_view(*decoded).substr(0, colon);
+  const std::string_view password = std::string_view(*decoded).substr(colon + 1);
+  std::optional<chat::sasl::ScramCredentials> creds;
+  if (access.accounts != nullptr && store::validateUsername(username).ok()) {
+    creds = access.accounts->lookup(username, chat::sasl::ScramHash::kSha256);
+  }
+  const bool ok = chat::sasl::verifyPassword(creds ? *creds : decoyCredentials(), password,
+                                             chat::sasl::ScramHash::kSha256);
+  if (!creds || !ok) return Credentials::kInvalid;
+  principal.jid = std::string(username) + "@" + access.domain;
+  principal.server_admin = access.admins.contains(principal.jid);
+  return Credentials::kValid;
+}
+
+void answerUnauthorized(http::Responder& responder) {
+  // One answer for a missing header, an unknown user and a wrong password (no enumeration).
+  auto response = http::makeTextResponse(beast_http::status::unauthorized,
+                                         "admin token or account credentials required\n",
+                                         "text/plain; charset=utf-8");
+  response.insert(beast_http::field::www_authenticate, "Bearer realm=\"throng admin\"");
+  response.insert(beast_http::field::www_authenticate,
+                  "Basic realm=\"throng admin\", charset=\"UTF-8\"");
+  responder.send(std::move(response));
+}
+
+// A query value that must be a positive decimal int64.
+std::optional<std::int64_t> positiveInteger(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::int64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+    if (value < 0) return std::nullopt;  // past INT64_MAX
+  }
+  if (value < 1) return std::nullopt;
+  return value;
+}
+
+enum class LogOutcome { kOk, kForbidden, kNoSuchRoom };
+
+struct LogAnswer {
+  LogOutcome outcome = LogOutcome::kOk;
+  store::ModerationLogPage page;
+};
+
+json moderationEntryJson(const store::ModerationLogEntry& e) {
+  using std::chrono::milliseconds;
+  using std::chrono::system_clock;
+  return json{{"id", e.id},
+              {"at", proto::formatXmppDateTime(system_clock::time_point(milliseconds(e.at_ms)))},
+              {"actor", e.actor},
+              {"actor_nick", e.actor_nick},
+              {"action", e.action},
+              {"target", e.target},
+              {"reason", e.reason}};
+}
+
+}  // namespace
+
+void addModerationLogApi(control::ControlPlane& control, store::Storage& storage,
+                         ModerationLogAccess access) {
+  auto* plane = &control;
+  auto* db = &storage;
+  auto failed = std::make_shared<FailedLogins>();
+  auto shared_access = std::make_shared<const ModerationLogAccess>(std::move(access));
+  control.router().addPrefix(
+      beast_http::verb::get, std::string(kModerationLogPrefix),
+      [plane, db, failed, shared_access](http::RequestContext& context, http::Responder responder) {
+        // Authentication first: nothing about rooms is said to a stranger.
+        Principal principal;
+        if (plane->hasAdminToken(context)) {
+          principal.server_admin = true;
+        } else {
+          const auto now = TokenBucket::Clock::now();
+          if (!failed->allowed(context.remote, now)) {
+            auto response = http::makeTextResponse(beast_http::status::too_many_requests,
+                                                   "too many failed logins; retry later\n",
+                                                   "text/plain; charset=utf-8");
+            response.set(beast_http::field::retry_after, "60");
+            responder.send(std::move(response));
+            return;
+          }
+          const auto header = context.request[beast_http::field::authorization];
+          const auto checked = checkBasic(header, *shared_access, principal);
+          if (checked != Credentials::kValid) {
+            if (checked == Credentials::kInvalid) failed->record(context.remote, now);
+            answerUnauthorized(responder);
+            return;
+          }
+        }
+
+        std::string_view tail = context.route_tail;
+        if (!tail.ends_with(kModerationLogSuffix)) {
+          responder.error(beast_http::status::not_found, "no such resource");
+          return;
+        }
+        const std::string room(tail.substr(0, tail.size() - kModerationLogSuffix.size()));
+        if (room.empty() || room.find('/') != std::string::npos) {
+          responder.error(beast_http::status::not_found, "no such resource");
+          return;
+        }
+        std::optional<std::int64_t> before;
+        if (auto text = context.target.param("before")) {
+          before = positiveInteger(*text);
+          if (!before) {
+            responder.error(beast_http::status::bad_request,
+                            "before: expected a positive entry id");
+            return;
+          }
+        }
+        std::size_t limit = kDefaultModerationLogPage;
+        if (auto text = context.target.param("limit")) {
+          const auto n = positiveInteger(*text);
+          if (!n) {
+            responder.error(beast_http::status::bad_request,
+                            "limit: expected a positive number (at most " +
+                                std::to_string(store::kMaxModerationLogPage) + " are returned)");
+            return;
+          }
+          limit = static_cast<std::size_t>(
+              std::min<std::int64_t>(*n, static_cast<std::int64_t>(store::kMaxModerationLogPage)));
+        }
+
+        auto ex = responder.executor();
+        db->run<LogAnswer>(
+            ex,
+            [room, principal, before, limit](store::Database& d) -> Result<LogAnswer> {
+              LogAnswer answer;
+              if (!principal.server_admin) {
+                auto affiliation = store::findRoomAffiliation(d, room, principal.jid);
+                if (!affiliation) return affiliation.error();
+                if (*affiliation != "owner" && *affiliation != "admin") {
+                  answer.outcome = LogOutcome::kForbidden;
+                  return answer;
+                }
+              }
+              auto stored = store::roomExists(d, room);
+              if (!stored) return stored.error();
+              if (!*stored) {
+                auto logged = store::hasModerationLog(d, room);
+                if (!logged) return logged.error();
+                if (!*logged) {
+                  answer.outcome = LogOutcome::kNoSuchRoom;
+                  return answer;
+                }
+              }
+              auto page = store::listModerationLog(d, room, before, limit);
+              if (!page) return page.error();
+              answer.page = std::move(*page);
+              return answer;
+            },
+            [responder = std::move(responder)](Result<LogAnswer> answer) mutable {
+              if (!answer) return storageFailed(responder, answer.error());
+              if (answer->outcome == LogOutcome::kForbidden) {
+                responder.error(beast_http::status::forbidden,
+                                "only the room's owners and admins may read its moderation log");
+                return;
+              }
+              if (answer->outcome == LogOutcome::kNoSuchRoom) {
+                responder.error(beast_http::status::not_found, "no such room");
+                return;
+              }
+              json entries = json::array();
+              for (const auto& e : answer->page.entries) entries.push_back(moderationEntryJson(e));
+              json out{{"entries", std::move(entries)}, {"next_before", nullptr}};
+              if (answer->page.next_before) out["next_before"] = *answer->page.next_before;
+              responder.json(beast_http::status::ok, out.dump());
+            });
+      },
+      "/api/v1/rooms/{room}/moderation-log");
 }
 
 }  // namespace throng::server

@@ -1,14 +1,19 @@
 // The admin API on the control plane: events (create, list, read, edit, rotate the stream
-// key, delete). Every route requires the admin token. Requests are answered after the
-// storage thread committed the change, so a 2xx means the change is durable.
+// key, delete), which require the admin token, and rooms' moderation logs, which room owners
+// and admins may read with their chat account too. Requests are answered after the storage
+// thread committed the change, so a 2xx means the change is durable.
 #pragma once
 
 #include "store/events.h"
 
 #include <functional>
 
+#include "chat/account_directory.h"
 #include "control/control_plane.h"
 #include "store/storage.h"
+
+#include <set>
+#include <string>
 
 namespace throng::server {
 
@@ -16,5 +21,20 @@ namespace throng::server {
 // `on_created` runs (on a control thread) after an event is stored, e.g. to open its room.
 void addAdminApi(control::ControlPlane& control, store::Storage& storage,
                  std::function<void(const store::EventRecord&)> on_created = {});
+
+// Who may read a room's moderation log besides the holder of the admin token: chat accounts,
+// by HTTP Basic (RFC 7617) with their username and password.
+struct ModerationLogAccess {
+  const chat::AccountDirectory* accounts = nullptr;  // non-owning; outlives the routes
+  std::string domain;            // accounts' XMPP domain: an account is username@domain
+  std::set<std::string> admins;  // bare JIDs that own every room (xmpp.admins)
+};
+
+// GET /api/v1/rooms/{room}/moderation-log?before=<id>&limit=<n>: the room's moderation log,
+// newest first. Allowed with the admin token, or with Basic credentials of an account that is
+// in `access.admins` or is an owner or admin of the room (room_affiliations). Failed Basic
+// attempts are limited per client address (429 once spent). Documented in README.md.
+void addModerationLogApi(control::ControlPlane& control, store::Storage& storage,
+                         ModerationLogAccess access);
 
 }  // namespace throng::server

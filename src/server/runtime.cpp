@@ -329,6 +329,8 @@ void Runtime::start() {
   addAdminApi(*p.control, *p.storage, [chat = p.chat.get()](const store::EventRecord& event) {
     chat->ensureEventRoom(event.slug, event.title);  // every event has its chat room
   });
+  addModerationLogApi(*p.control, *p.storage,
+                      {&p.chat->accounts(), chat_options.domain, chat_options.muc.admins});
   wireMetrics(p.registry, *p.control, *p.pool, *p.public_server, *p.storage);
   wireChatMetrics(p.registry, *p.chat, *p.xmpp_tcp, *p.xmpp_websocket);
   restoreMetricsHistory();

@@ -1,6 +1,6 @@
 #include "store/rooms.h"
 
-#include "base/utf8.h"
+#include "store/field_rules.h"
 #include "store/sqlite.h"
 
 #include <array>
@@ -9,83 +9,18 @@
 namespace throng::store {
 namespace {
 
-// Limits from rooms.h, in bytes. RFC 7622 §3.3.1 allows localparts up to 1023 bytes; 256 is
-// plenty for a room name and keeps room JIDs readable in clients and logs.
-constexpr std::size_t kMaxRoomNameBytes = 256;
-// Each JID part is at most 1023 bytes (RFC 7622 §3.2.1, §3.3.1, §3.4.1), so no JID is longer
-// than 3 * 1023 + 2 separators = 3071 bytes; the exact form is the chat layer's to check.
-constexpr std::size_t kMaxJidBytes = 3071;
-// Subjects and reasons are free text shown to every occupant; the bounds keep one row, and
-// the presence or message that carries it, small.
+// Subjects are free text shown to every occupant; the bound keeps one row, and the presence
+// or message that carries it, small.
 constexpr std::size_t kMaxSubjectBytes = 4096;
-constexpr std::size_t kMaxReasonBytes = 1024;
-// The nick is the resourcepart of the occupant JID (XEP-0045 §7.2), at most 1023 bytes
-// (RFC 7622 §3.4.1).
-constexpr std::size_t kMaxNickBytes = 1023;
 
 // The affiliations a row can hold (XEP-0045 §5.2); "none" is the absence of a row.
 constexpr std::array<std::string_view, 4> kAffiliations = {"owner", "admin", "member", "outcast"};
-
-// Unicode White_Space outside ASCII (U+0085 is a C1 control, refused with the others).
-bool isNonAsciiSpace(std::uint32_t cp) {
-  return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
-}
-
-// Room names and JIDs become parts of XMPP addresses and attributes: strict UTF-8 with no
-// control character, no whitespace and none of `forbidden`. The store compares them byte for
-// byte; the chat layer normalizes them (proto/jid.h) before they get here.
-Status validateAddress(std::string_view field, std::string_view value, std::size_t max_bytes,
-                       std::string_view forbidden) {
-  if (value.empty() || value.size() > max_bytes) {
-    return makeError(std::string(field) + ": must be 1.." + std::to_string(max_bytes) + " bytes");
-  }
-  for (std::size_t i = 0; i < value.size();) {
-    const auto cp = nextCodePoint(value, i);
-    if (!cp) return makeError(std::string(field) + ": not valid UTF-8");
-    if (*cp <= 0x20 || (*cp >= 0x7F && *cp <= 0x9F) || isNonAsciiSpace(*cp)) {
-      return makeError(std::string(field) + ": no whitespace or control characters allowed");
-    }
-    if (*cp < 0x80 && forbidden.find(static_cast<char>(*cp)) != std::string_view::npos) {
-      return makeError(std::string(field) + ": must not contain any of \"" +
-                       std::string(forbidden) + "\"");
-    }
-  }
-  return {};
-}
-
-Status validateRoomName(std::string_view field, std::string_view name) {
-  return validateAddress(field, name, kMaxRoomNameBytes, "@/");
-}
-
-// A resource ('/') would make it a full JID, and affiliations belong to bare JIDs (§5.2).
-Status validateJid(std::string_view jid) {
-  return validateAddress("jid", jid, kMaxJidBytes, "/");
-}
-
-// Free text that ends up in XML: bounded, strict UTF-8 (a serializer given invalid UTF-8
-// fails at the worst moment, on read).
-Status validateText(std::string_view field, std::string_view value, std::size_t max_bytes) {
-  if (value.size() > max_bytes) {
-    return makeError(std::string(field) + ": longer than " + std::to_string(max_bytes) + " bytes");
-  }
-  if (!isValidUtf8(value)) return makeError(std::string(field) + ": not valid UTF-8");
-  return {};
-}
 
 bool isStoredAffiliation(std::string_view affiliation) {
   for (const std::string_view a : kAffiliations) {
     if (a == affiliation) return true;
   }
   return false;
-}
-
-Result<bool> roomExists(Database& db, std::string_view name) {
-  auto stmt = db.cached("SELECT 1 FROM rooms WHERE name = ?");
-  if (!stmt) return stmt.error();
-  ResetOnExit reset(**stmt);
-  if (Status s = (*stmt)->bind(1, name); !s) return s.error();
-  return (*stmt)->step();
 }
 
 }  // namespace
@@ -135,7 +70,7 @@ Result<bool> deleteRoom(Database& db, std::string_view name) {
 Status setRoomAffiliation(Database& db, std::string_view room, std::string_view jid,
                           std::string_view affiliation, std::string_view reason) {
   if (Status s = validateRoomName("room", room); !s) return s;
-  if (Status s = validateJid(jid); !s) return s;
+  if (Status s = validateBareJid("jid", jid); !s) return s;
   const bool remove = affiliation == "none";
   if (!remove && !isStoredAffiliation(affiliation)) {
     return makeError("affiliation: must be owner, admin, member, outcast or none");
@@ -168,6 +103,28 @@ Status setRoomAffiliation(Database& db, std::string_view room, std::string_view 
   }
   if (auto done = upsert.step(); !done) return done.error();
   return {};
+}
+
+Result<bool> roomExists(Database& db, std::string_view name) {
+  auto stmt = db.cached("SELECT 1 FROM rooms WHERE name = ?");
+  if (!stmt) return stmt.error();
+  ResetOnExit reset(**stmt);
+  if (Status s = (*stmt)->bind(1, name); !s) return s.error();
+  return (*stmt)->step();
+}
+
+Result<std::optional<std::string>> findRoomAffiliation(Database& db, std::string_view room,
+                                                       std::string_view jid) {
+  auto stmt = db.cached("SELECT affiliation FROM room_affiliations WHERE room = ? AND jid = ?");
+  if (!stmt) return stmt.error();
+  ResetOnExit reset(**stmt);
+  for (Status s : {(*stmt)->bind(1, room), (*stmt)->bind(2, jid)}) {
+    if (!s) return s.error();
+  }
+  auto row = (*stmt)->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string((*stmt)->columnText(0)));
 }
 
 Result<std::vector<RoomRecord>> listRooms(Database& db) {

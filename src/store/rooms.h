@@ -9,6 +9,7 @@
 #include "base/result.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,12 @@ Result<bool> deleteRoom(Database& db, std::string_view name);
 // field breaks its rule (the message names the field).
 Status setRoomAffiliation(Database& db, std::string_view room, std::string_view jid,
                           std::string_view affiliation, std::string_view reason);
+// Whether a persistent room of that name is stored.
+Result<bool> roomExists(Database& db, std::string_view name);
+// The stored affiliation of `jid` (a bare JID) in `room`: "owner", "admin", "member" or
+// "outcast"; nullopt for none (no row, or no such room).
+Result<std::optional<std::string>> findRoomAffiliation(Database& db, std::string_view room,
+                                                       std::string_view jid);
 // Every room, sorted by name.
 Result<std::vector<RoomRecord>> listRooms(Database& db);
 // Every affiliation of every room, sorted by room then jid.

@@ -11,9 +11,11 @@ namespace throng::testing {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-HttpResult httpRequest(std::uint16_t port, beast_http::verb method, const std::string& target,
-                       const std::string& body, const std::string& content_type,
-                       const std::string& bearer) {
+namespace {
+
+HttpResult exchange(std::uint16_t port, beast_http::verb method, const std::string& target,
+                    const std::string& body, const std::string& content_type,
+                    const std::string& authorization) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(5));
@@ -22,7 +24,7 @@ HttpResult httpRequest(std::uint16_t port, beast_http::verb method, const std::s
   beast_http::request<beast_http::string_body> request{method, target, 11};
   request.set(beast_http::field::host, "127.0.0.1");
   if (!content_type.empty()) request.set(beast_http::field::content_type, content_type);
-  if (!bearer.empty()) request.set(beast_http::field::authorization, "Bearer " + bearer);
+  if (!authorization.empty()) request.set(beast_http::field::authorization, authorization);
   request.body() = body;
   request.prepare_payload();
   beast_http::write(stream, request);
@@ -35,6 +37,20 @@ HttpResult httpRequest(std::uint16_t port, beast_http::verb method, const std::s
   result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
   return result;
+}
+
+}  // namespace
+
+HttpResult httpRequest(std::uint16_t port, beast_http::verb method, const std::string& target,
+                       const std::string& body, const std::string& content_type,
+                       const std::string& bearer) {
+  return exchange(port, method, target, body, content_type,
+                  bearer.empty() ? "" : "Bearer " + bearer);
+}
+
+HttpResult httpGetWithAuthorization(std::uint16_t port, const std::string& target,
+                                    const std::string& authorization) {
+  return exchange(port, beast_http::verb::get, target, "", "", authorization);
 }
 
 RawConnection::RawConnection(std::uint16_t port) : socket_(io_) {

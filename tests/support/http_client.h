@@ -22,6 +22,9 @@ struct HttpResult {
 HttpResult httpRequest(std::uint16_t port, beast_http::verb method, const std::string& target,
                        const std::string& body = "", const std::string& content_type = "",
                        const std::string& bearer = "");
+// GET with a raw Authorization header value (e.g. "Basic ..."); empty sends none.
+HttpResult httpGetWithAuthorization(std::uint16_t port, const std::string& target,
+                                    const std::string& authorization);
 inline HttpResult httpGet(std::uint16_t port, const std::string& target,
                           const std::string& bearer = "") {
   return httpRequest(port, beast_http::verb::get, target, "", "", bearer);

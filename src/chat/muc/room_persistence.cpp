@@ -1,6 +1,7 @@
 #include "chat/muc/room_persistence.h"
 
 #include "store/archive.h"
+#include "store/moderation_log.h"
 #include "store/rooms.h"
 #include "store/storage.h"
 
@@ -217,8 +218,21 @@ void RoomPersistence::pruneArchive(std::chrono::system_clock::time_point before)
 }
 
 void RoomPersistence::logModeration(const std::string& room, const ModerationRecord& record) {
-  (void)room;
-  (void)record;  // PENDING-MERGE
+  store::ModerationLogEntry entry;
+  entry.room = room;
+  entry.at_ms = nowMs();
+  entry.actor = record.actor;
+  entry.actor_nick = record.actor_nick;
+  entry.action = record.action;
+  entry.target = record.target;
+  entry.reason = record.reason;
+  storage_.submit(
+      [entry = std::move(entry)](store::Database& db) -> Status {
+        auto id = store::appendModerationLog(db, entry);
+        if (!id) return id.error();
+        return {};
+      },
+      logFailure("log a moderation action", room));
 }
 
 Result<std::vector<LoadedRoom>> RoomPersistence::loadAll(std::size_t recent_limit) {
