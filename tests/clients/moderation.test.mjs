@@ -263,3 +263,31 @@ test("slow mode (XEP-0500): advertised, enforced with wait/policy-violation, mod
   await groupchat(v, room, "three");
   await a.waitFor(bodyIs("three"), "no longer slowed");
 });
+
+test("the audit log records who did what to whom, for the admin token and room admins only", async () => {
+  const control = `http://127.0.0.1:${server.ready.control.port}`;
+  const read = (room, headers) => fetch(`${control}/api/v1/rooms/${room}/moderation-log`, { headers });
+  const token = { authorization: `Bearer ${server.adminToken}` };
+  const entries = async (room) => {
+    const response = await read(room, token);
+    assert.equal(response.status, 200, room);
+    return (await response.json()).entries;
+  };
+  const actions = (list) => list.map((e) => e.action);
+  const retracted = await entries("mod-retract");
+  const retract = retracted.find((e) => e.action === "retract" && e.reason === "spam");
+  assert.ok(retract, "the retraction is logged");
+  assert.equal(retract.actor, "alice@localhost");
+  assert.equal(retract.actor_nick, "Alice");
+  assert.equal(retracted.filter((e) => e.action === "retract").length, 2, "both retractions");
+  assert.match(retract.target, /spammer/);
+  assert.ok(actions(await entries("mute")).includes("mute") && actions(await entries("mute")).includes("unmute"));
+  const bans = await entries("ip-ban");
+  assert.ok(actions(bans).includes("ban") && actions(bans).includes("ip-ban"), JSON.stringify(bans));
+  assert.ok(actions(await entries("slow")).includes("config"));
+  // Room admins read it with their account; other accounts may not; strangers are asked to log in.
+  const basic = (user, password) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+  assert.equal((await read("mute", basic("alice", "wonderland-42"))).status, 200);
+  assert.equal((await read("mute", basic("bob", "builder-1234"))).status, 403);
+  assert.equal((await read("mute", {})).status, 401);
+});
