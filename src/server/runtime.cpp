@@ -447,12 +447,16 @@ void Runtime::restoreMetricsHistory() {
   const auto per_hour = std::max<std::int64_t>(
       1, 3600 * 1000 / p.config.metrics.sample_interval.count());
   auto counter = std::make_shared<std::int64_t>(0);
-  p.control->setSampleSink([storage, retention, per_hour,
-                            counter](std::vector<store::MetricSample> samples) {
+  auto* rooms = p.room_persistence.get();
+  const auto archive_retention = p.chat->options().muc.archive_retention;
+  p.control->setSampleSink([storage, retention, per_hour, counter, rooms,
+                            archive_retention](std::vector<store::MetricSample> samples) {
     storage->submit([samples = std::move(samples)](store::Database& db) {
       return store::insertSamples(db, samples);
     });
     if ((*counter)++ % per_hour == 0) {
+      // The rooms' archive keeps xmpp.mam_retention_days (pruned in bounded batches).
+      rooms->pruneArchive(std::chrono::system_clock::now() - archive_retention);
       const auto before = unixMillis() - retention.count();
       storage->submit([before](store::Database& db) -> Status {
         auto pruned = store::pruneSamplesBefore(db, before);
