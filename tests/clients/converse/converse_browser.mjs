@@ -1,7 +1,9 @@
 // ConverseJS (npm converse.js), a web chat client nobody here wrote, in headless Chromium
 // (Debian's chromium, driven by playwright-core) against the real throng binary: anonymous login
 // over XMPP-over-WebSocket, joining the event's room (XEP-0045), and groupchat messages both ways
-// with an @xmpp/client occupant. Leaves a full-page screenshot in the test artifact directory.
+// with an @xmpp/client occupant; then a moderator removes the browser's message (XEP-0425) and
+// sets slow mode (XEP-0500), and ConverseJS must show both. Leaves full-page screenshots in the
+// test artifact directory.
 //
 // Run by ctest as converse_browser_test; by hand from tests/clients:
 //   THRONG_BINARY=../../build/dev/src/cli/throng node --experimental-websocket --test converse/converse_browser.mjs
@@ -30,7 +32,7 @@ const LOGIN_TIMEOUT = 30_000;  // page load, Converse start and anonymous login
 const JOIN_TIMEOUT = 20_000;
 const MESSAGE_TIMEOUT = 10_000;
 
-let server, pages, browser, page, roomJid, occupant;
+let server, pages, browser, page, roomJid, occupant, moderator, browserMessage;
 const browserLog = [];
 const record = (line) => browserLog.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
 let failed = false;
@@ -81,7 +83,9 @@ before(async () => {
   mkdirSync(artifactDir, { recursive: true });
   // Every event gets its chat room (XEP-0045), which anyone may enter.
   const event = process.env.THRONG_CONVERSE_EVENT ?? "demo";
-  server = await startThrong({ events: [event] });
+  // A moderator account (xmpp.admins own every room) for the moderation tests.
+  server = await startThrong({ events: [event], accounts: { mod: "moderator-pass-1" },
+                               xmpp: ['admins = "mod@localhost"'] });
   roomJid = `${event}@${server.ready.xmpp.muc_domain}`;
   pages = await startPageServer();
   browser = await chromium.launch({
@@ -122,6 +126,7 @@ after(async () => {
     console.log(`browser log: ${browserLogPath}`);
   } finally {
     await occupant?.stop().catch(() => {});
+    await moderator?.stop().catch(() => {});
     await browser?.close().catch(() => {});
     await pages?.close().catch(() => {});
     await server?.stop();
@@ -189,6 +194,7 @@ test("a message typed into ConverseJS reaches an @xmpp/client occupant", () => s
   await textarea.fill(body, { timeout: MESSAGE_TIMEOUT });
   await textarea.press("Enter", { timeout: MESSAGE_TIMEOUT });
   const message = await received;
+  browserMessage = message;
   assert.equal(message.attrs.type, "groupchat");
   assert.equal(message.attrs.from, `${roomJid}/browser`);
 }));
@@ -203,4 +209,61 @@ test("a groupchat message from @xmpp/client appears in ConverseJS", () => step(a
   await page.screenshot({ path: screenshotPath, fullPage: true, timeout: 10_000 });
   screenshotTaken = true;
   console.log(`screenshot: ${screenshotPath}`);
+}));
+
+// An @xmpp/client moderator (an xmpp.admins account) in the room; IQs answered in order.
+async function moderatorInRoom() {
+  if (moderator) return moderator;
+  moderator = client({ service: server.ws, domain: "localhost", username: "mod",
+                       password: "moderator-pass-1", resource: "mod" });
+  moderator.on("error", () => {});
+  await withTimeout(moderator.start(), LOGIN_TIMEOUT, "moderator login");
+  const joined = nextStanza(moderator, (s) => s.is("presence") && s.attrs.from === `${roomJid}/Moderator`,
+    JOIN_TIMEOUT, "moderator self-presence");
+  await moderator.send(xml("presence", { to: `${roomJid}/Moderator` },
+    xml("x", { xmlns: "http://jabber.org/protocol/muc" })));
+  await joined;
+  return moderator;
+}
+
+test("a moderator removes the browser's message and ConverseJS shows it as removed", () => step(async () => {
+  assert.ok(browserMessage, "no message from ConverseJS to remove (see above)");
+  const mod = await moderatorInRoom();
+  const stanzaId = browserMessage.getChild("stanza-id", "urn:xmpp:sid:0").attrs.id;
+  const answer = await withTimeout(mod.iqCaller.request(xml("iq", { type: "set", to: roomJid },
+    xml("moderate", { xmlns: "urn:xmpp:message-moderate:1", id: stanzaId },
+      xml("retract", { xmlns: "urn:xmpp:message-retract:1" }), xml("reason", {}, "off topic")))),
+    MESSAGE_TIMEOUT, "the moderation IQ");
+  assert.equal(answer.attrs.type, "result");
+  // ConverseJS marks a retracted message (chat-msg--retracted) and drops its text.
+  await page.locator(`converse-muc[jid="${roomJid}"] .chat-msg--retracted`)
+    .first().waitFor({ state: "visible", timeout: MESSAGE_TIMEOUT });
+  const body = browserMessage.getChildText("body");
+  assert.equal(await page.locator(`converse-muc[jid="${roomJid}"] .chat-msg__text`, { hasText: body }).count(), 0,
+               "the removed text is gone from the page");
+  await page.screenshot({ path: join(artifactDir, "converse-moderated.png"), fullPage: true, timeout: 10_000 });
+}));
+
+test("slow mode rejects a second message and ConverseJS shows why", () => step(async () => {
+  assert.ok(reached.room, `ConverseJS is not in ${roomJid} (see above)`);
+  const mod = await moderatorInRoom();
+  const field = (v, value) => xml("field", { var: v }, xml("value", {}, value));
+  const answer = await withTimeout(mod.iqCaller.request(xml("iq", { type: "set", to: roomJid },
+    xml("query", { xmlns: "http://jabber.org/protocol/muc#owner" },
+      xml("x", { xmlns: "jabber:x:data", type: "submit" },
+        field("FORM_TYPE", "http://jabber.org/protocol/muc#roomconfig"),
+        field("muc#roomconfig_slow_mode_duration", "60"))))), MESSAGE_TIMEOUT, "the configuration IQ");
+  assert.equal(answer.attrs.type, "result");
+  const textarea = page.locator(`converse-muc[jid="${roomJid}"] textarea.chat-textarea`);
+  for (const text of ["first under slow mode", "second under slow mode"]) {
+    await textarea.fill(text, { timeout: MESSAGE_TIMEOUT });
+    await textarea.press("Enter", { timeout: MESSAGE_TIMEOUT });
+  }
+  // ConverseJS shows the stanza error's text on the refused message ("Message delivery failed").
+  await page.locator(`converse-muc[jid="${roomJid}"] .chat-msg__body--wrapper.error`)
+    .filter({ hasText: "second under slow mode" })
+    .waitFor({ state: "visible", timeout: MESSAGE_TIMEOUT });
+  await page.getByText(/slow mode: one message every 60 seconds/).first()
+    .waitFor({ state: "visible", timeout: MESSAGE_TIMEOUT });
+  await page.screenshot({ path: join(artifactDir, "converse-slow-mode.png"), fullPage: true, timeout: 10_000 });
 }));
