@@ -173,6 +173,7 @@ pidfile = "$dir/prosody.pid"
 data_path = "$dir/data"
 log = { warn = "$dir/prosody.log" }
 network_backend = "epoll"
+network_settings = { tcp_backlog = 4096 }  -- as throng's listen backlog (SOMAXCONN); default 128
 interfaces = { "127.0.0.1" }
 c2s_ports = { $xmpp_port }
 s2s_ports = { }
@@ -216,6 +217,7 @@ listen:
   - port: $xmpp_port
     ip: "127.0.0.1"
     module: ejabberd_c2s
+    backlog: 4096        # as throng's listen backlog (SOMAXCONN); the default drops storm joins
     max_stanza_size: 262144
     shaper: none
     access: all
