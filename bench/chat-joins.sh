@@ -6,7 +6,7 @@
 #      broadcast to every occupant, O(N) stanzas per join and O(N^2) for the storm.
 # For each policy: a fresh `throng serve` (loopback, ephemeral ports, temporary data dir), an
 # event `bench` created through the admin API (its room is bench@<muc domain>), then
-# `throng loadtest chat-joins` joins CLIENTS anonymous clients at RATE per second. Measured:
+# `throng bench chat` joins CLIENTS anonymous clients at RATE per second. Measured:
 # joins and their latency (client side), the server's CPU seconds (/proc/<pid>/stat, utime +
 # stime, before and after the run) and the stanzas it sent (throng_xmpp_stanzas_out_total on
 # the control port's /metrics; when the server does not export it yet, the clients' own count of
@@ -14,8 +14,8 @@
 #
 #   bench/chat-joins.sh
 #   CLIENTS=200 RATE=100 bench/chat-joins.sh
-# Environment: CLIENTS (2000), RATE (200 starts/s), TIMEOUT (120 s join phase), MESSAGES (0 per
-# client), WORKERS (server workers, 2), THREADS (load-generator threads, 2), POLICIES ("A B"),
+# Environment: CLIENTS (2000), RATE (200 starts/s), TIMEOUT (120 s join phase), WORKERS (server
+# workers, 2), THREADS (load-generator threads, 2), POLICIES ("A B"),
 # RESULTS_DIR (if set: each policy's load-tool JSON, server config and log are copied there).
 # Needs a release build (built here if missing or stale), curl and python3 (both in
 # scripts/debian-packages.txt). Bounded: every wait has a limit; servers are stopped on exit.
@@ -25,7 +25,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 clients="${CLIENTS:-2000}"
 rate="${RATE:-200}"
 join_timeout="${TIMEOUT:-120}"
-messages="${MESSAGES:-0}"
 workers="${WORKERS:-2}"
 threads="${THREADS:-2}"
 policies="${POLICIES:-A B}"
@@ -130,12 +129,11 @@ run_policy() {  # name broadcast-value (empty: the server's default)
   out0=$(stanzas_out "$control_port" "$token")
   cpu0=$(cpu_seconds "$server_pid")
   echo "policy $name: $clients clients at $rate/s into bench@$muc_domain ..." >&2
-  # The tool bounds itself (join timeout + 30 s message drain + 5 s close); timeout(1) is the
-  # backstop.
-  timeout --kill-after=5 $((join_timeout + 60)) "$bin" loadtest chat-joins \
+  # The tool bounds itself (join timeout + 0.5 s settle + 5 s close); timeout(1) is the backstop.
+  timeout --kill-after=5 $((join_timeout + 60)) "$bin" bench chat \
     --host 127.0.0.1 --port "$xmpp_port" --anon-domain "$anon_domain" \
-    --muc-domain "$muc_domain" --room bench --clients "$clients" --rate "$rate" \
-    --timeout "$join_timeout" --messages "$messages" --threads "$threads" --json \
+    --muc-domain "$muc_domain" --room bench --clients "$clients" --join-rate "$rate" \
+    --join-timeout "$join_timeout" --history 20 --threads "$threads" --no-progress --json \
     >"$dir/result.json" || rc=$?
   cpu1=$(cpu_seconds "$server_pid")
   out1=$(stanzas_out "$control_port" "$token")
@@ -157,7 +155,7 @@ else:
 row = {
     "policy": f"{name} ({broadcast or 'default'})",
     "joined": joined, "clients": r["clients"], "failed": r["failed"],
-    "join_p50": r["join_ms"]["p50"], "join_p99": r["join_ms"]["p99"],
+    "join_p50": r["join_presence_ms"]["p50"], "join_p99": r["join_presence_ms"]["p99"],
     "per_join": sent / joined if joined else None, "source": source,
     "cpu": float(cpu1) - float(cpu0), "failures": r["failures"], "wall": r["wall_s"],
     "lag": r["client_loop_lag_max_ms"],

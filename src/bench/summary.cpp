@@ -29,6 +29,7 @@ Summary summarize(std::vector<double> samples) {
   s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(s.count);
   s.p50 = percentile(samples, 50);
   s.p90 = percentile(samples, 90);
+  s.p95 = percentile(samples, 95);
   s.p99 = percentile(samples, 99);
   return s;
 }

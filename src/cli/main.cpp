@@ -5,9 +5,9 @@
 //   throng demo  [same options]      embedded defaults, demo event, prints the URL to open
 //   throng config example [--demo]   prints every configuration key as commented TOML
 //   throng user add|passwd|del NAME, throng user list   chat accounts (user_command.h)
-//   throng loadtest chat-joins [options]   load generator (loadtest_command.h)
+//   throng bench chat [options]      chat load generator (bench_command.h)
 //   throng version
-#include "cli/loadtest_command.h"
+#include "cli/bench_command.h"
 #include "cli/user_command.h"
 #include "server/config.h"
 #include "server/runtime.h"
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   example->add_flag("--demo", example_demo, "Show the defaults of `throng demo`");
 
   throng::cli::UserCommand user_command(app);
-  throng::cli::LoadtestCommand loadtest_command(app);
+  throng::cli::BenchCommand bench_command(app);
 
   app.add_subcommand("version", "Print the version");
 
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (user_command.parsed()) return user_command.run();
-  if (loadtest_command.parsed()) return loadtest_command.run();
+  if (bench_command.parsed()) return bench_command.run();
   if (serve->parsed()) return run(throng::server::Mode::kServe, serve_options);
   return run(throng::server::Mode::kDemo, demo_options);
 }
