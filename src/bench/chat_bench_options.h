@@ -40,6 +40,9 @@ struct ChatBenchOptions {
   // send `message_rate` messages per second in total for `duration`; then up to `drain` for
   // the last deliveries.
   int talkers = 0;
+  // Talkers' messages carry <no-store/> (XEP-0334), so an archiving server skips its archive:
+  // run with and without to see what archiving adds to delivery latency.
+  bool no_store = false;
   double message_rate = 0;
   std::chrono::milliseconds duration{0};
   std::chrono::seconds drain{10};

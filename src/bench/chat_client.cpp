@@ -282,7 +282,9 @@ void ChatClient::sendNext() {
     proto::escapeAttribute(message, plan_.room_jid);
     message += fmt::format("' type='groupchat' id='t{}-{}'><body>", talker_, next_k_);
     message += formatBenchBody(BenchBody{talker_, next_k_, nowNanos()});
-    message += "</body></message>";
+    message += "</body>";
+    if (plan_.options->no_store) message += "<no-store xmlns='urn:xmpp:hints'/>";
+    message += "</message>";
     transport_->send(std::move(message));
     ++sent_;
     ++next_k_;

@@ -53,6 +53,8 @@ BenchCommand::BenchCommand(CLI::App& app) {
   c->add_option("--talkers", o.talkers, "Joined clients that send messages")
       ->capture_default_str()
       ->check(CLI::Range(0, 1'000'000));
+  c->add_flag("--no-store", o.no_store,
+              "Talkers' messages carry <no-store/> (XEP-0334): the server does not archive them");
   c->add_option("--message-rate", o.message_rate, "Messages per second, all talkers together")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1'000'000.0));
