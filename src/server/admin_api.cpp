@@ -218,9 +218,10 @@ class FailedLogins {
   }
   void record(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
     if (buckets_.size() >= kMaxTrackedAddresses) buckets_.clear();
-    auto [it, inserted] =
-        buckets_.try_emplace(from.to_string(), kFailedLoginsPerSecond, kFailedLoginBurst, now);
-    it->second.charge(1, now);
+    TokenBucket& bucket =
+        buckets_.try_emplace(from.to_string(), kFailedLoginsPerSecond, kFailedLoginBurst, now)
+            .first->second;
+    bucket.charge(1, now);
   }
 
  private:
