@@ -221,6 +221,9 @@ test("the word filter refuses matching messages with a reason; bad patterns are 
   assert.match(errorText(refused), /does not allow/);
   await groupchat(v, room, "a clean message");
   await a.waitFor(bodyIs("a clean message"), "clean messages pass");
+  // A filtered room bounds what one message can cost its worker.
+  await send(v, room, "x".repeat(3000), { id: "f-long" });
+  assert.match(errorText(await v.waitFor(errorFor("f-long"), "too long")), /limited to 2048 bytes/);
 
   for (const [what, patterns] of [
     ["pathological", ["(a{1000}){1000}"]],

@@ -19,6 +19,8 @@ namespace {
 
 // Longer ids than this cannot be a message id a client made for itself or one the room made.
 constexpr std::size_t kMaxIdBytes = 256;
+// Longest body a room with a word filter takes (a chat line is far shorter).
+constexpr std::size_t kMaxFilteredBodyBytes = 2048;
 
 std::string originIdOf(const proto::XmlElement& message) {
   const auto* origin = message.child("origin-id", kStanzaIdNs);
@@ -98,6 +100,13 @@ void Room::groupchat(const Sender& sender, Occupant& occupant, const proto::XmlE
     return;
   }
   if (body != nullptr && !author.moderator) {
+    if (word_filter_ && body->text().size() > kMaxFilteredBodyBytes) {
+      // RE2 is linear in the body, but a hostile filter makes the constant large
+      // (word_filter.h): a bounded body bounds what one message can cost the room's worker.
+      replyError(sender, message, "modify", "policy-violation",
+                 "messages in this room are limited to " + std::to_string(kMaxFilteredBodyBytes) + " bytes");
+      return;
+    }
     if (word_filter_ && word_filter_->match(body->text())) {
       replyError(sender, message, "modify", "policy-violation",
                  "your message was not sent: it contains words this room does not allow");
