@@ -18,4 +18,16 @@ RoutedStanza RoutedStanza::make(const proto::XmlElement& stanza, Delivery delive
   return RoutedStanza{SharedBytes(std::move(head)), SharedBytes(std::move(tail)), delivery};
 }
 
+std::string RoutedStanza::withoutTo() const {
+  constexpr std::string_view kToOpen = " to='";
+  const std::string_view h = head.view();
+  const std::string_view t = tail.view();
+  assert(h.ends_with(kToOpen) && t.starts_with('\''));
+  std::string out;
+  out.reserve(h.size() + t.size());
+  out.append(h.substr(0, h.size() - kToOpen.size()));
+  out.append(t.substr(1));
+  return out;
+}
+
 }  // namespace throng::chat

@@ -35,6 +35,9 @@ struct RoutedStanza {
   static RoutedStanza make(const proto::XmlElement& stanza, Delivery delivery);
 
   std::size_t sizeWithout() const { return head.size() + tail.size(); }
+  // The stanza as serialized, without the 'to' attribute (what an archive keeps): the two
+  // halves joined, with the " to='" and "'" around the recipient left out.
+  std::string withoutTo() const;
 };
 
 }  // namespace throng::chat

@@ -178,8 +178,8 @@ void Room::publish(const Author& author, const proto::XmlElement& message) {
   record.visible_at = now + std::chrono::seconds(config_.moderation_delay_seconds);
   record.nick = author.nick;
   record.occupant_id = author.occupant_id;
-  record.xml = out.serialize();
   auto live = RoutedStanza::make(out, Delivery::kEssential);
+  record.xml = live.withoutTo();  // serialized once for the broadcast and the archive
   // XEP-0203: the replayed copy in the join history says when and where it was first sent.
   auto delay = el("delay", kDelayNs);
   delay.setAttribute("from", jid_string_);

@@ -33,6 +33,8 @@ TEST(RoutedStanza, SplitsAroundTheRecipient) {
   auto routed = RoutedStanza::make(m, Delivery::kEssential);
   EXPECT_EQ(std::string(routed.head.view()) + "bob@localhost/x" + std::string(routed.tail.view()),
             "<message to='bob@localhost/x' xmlns='jabber:client' from='room@rooms.localhost/a'/>");
+  // The archive's copy: the same bytes as serializing the stanza itself.
+  EXPECT_EQ(routed.withoutTo(), m.serialize());
 }
 
 TEST(HistoryRing, KeepsTheNewestUpToCapacity) {
