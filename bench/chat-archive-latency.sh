@@ -26,41 +26,16 @@ cmake --preset release >/dev/null && cmake --build --preset release --target thr
 bin="$PWD/build/release/src/cli/throng"
 work="$(mktemp -d)"
 server_pid=""
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
+  throng_bench_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-
-cat >"$work/throng.toml" <<TOML
-[server]
-workers = 2
-data_dir = "$work/data"
-[storage]
-synchronous = "$synchronous"
-[http]
-bind = "127.0.0.1"
-port = 0
-[control]
-bind = "127.0.0.1"
-port = 0
-[xmpp]
-tcp_bind = "127.0.0.1"
-tcp_port = 0
-rate_stanzas_per_second = 100000
-rate_stanzas_burst = 100000
-[log]
-level = "warn"
-TOML
-"$bin" serve --config "$work/throng.toml" --ready-file "$work/ready.json" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 300); do [ -f "$work/ready.json" ] && break; sleep 0.1; done
-[ -f "$work/ready.json" ] || { cat "$work/server.log" >&2; exit 1; }
+throng_bench_config "$work" 2 "rate_stanzas_per_second = 100000" "rate_stanzas_burst = 100000"
+printf '[storage]\nsynchronous = "%s"\n' "$synchronous" >>"$work/throng.toml"
+throng_bench_start "$bin" "$work" || { cat "$work/server.log" >&2; exit 1; }
 control=$(json_get "$work/ready.json" "j['control']['port']")
 xmpp=$(json_get "$work/ready.json" "j['xmpp']['tcp']['port']")
 token=$(head -n1 "$(json_get "$work/ready.json" "j['admin_token_file']")")

@@ -113,40 +113,18 @@ wait_port() {  # port seconds
   done
   return 1
 }
-json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # --- throng -----------------------------------------------------------------------------------
 throng_control="" throng_token=""
 start_throng() {
   local dir="$work/throng"
-  mkdir -p "$dir"
-  cat >"$dir/throng.toml" <<EOF
-[server]
-workers = $workers
-data_dir = "$dir/data"
-drain_timeout_ms = 5000
-[http]
-bind = "127.0.0.1"
-port = 0
-[control]
-bind = "127.0.0.1"
-port = 0
-[xmpp]
-tcp_bind = "127.0.0.1"
-tcp_port = 0
-# Rate limits out of reach, as for the peers.
-rate_stanzas_per_second = 100000
-rate_stanzas_burst = 1000000
-rate_bytes_per_second = 1073741824
-rate_bytes_burst = 1073741824
-[log]
-level = "warn"
-EOF
+  # Rate limits out of reach, as for the peers.
+  throng_bench_config "$dir" "$workers" "rate_stanzas_per_second = 100000" \
+    "rate_stanzas_burst = 1000000" "rate_bytes_per_second = 1073741824" "rate_bytes_burst = 1073741824"
   cp "$dir/throng.toml" "$results/throng.toml"
-  "$bin" serve --config "$dir/throng.toml" --ready-file "$dir/ready.json" >"$dir/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 300); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
-  [ -f "$dir/ready.json" ] || { echo "throng: no ready file" >&2; return 1; }
+  throng_bench_start "$bin" "$dir" || { echo "throng: not ready (see its log)" >&2; sed 's/^/  | /' "$dir/server.log" >&2; return 1; }
   xmpp_port=$(json_get "$dir/ready.json" "j['xmpp']['tcp']['port']")
   throng_control=$(json_get "$dir/ready.json" "j['control']['port']")
   throng_token=$(head -n1 "$(json_get "$dir/ready.json" "j['admin_token_file']")")

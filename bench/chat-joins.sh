@@ -35,15 +35,9 @@ bin="$PWD/build/release/src/cli/throng"
 
 work="$(mktemp -d)"
 server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  # Drain is bounded by server.drain_timeout_ms (5 s below); give it a little more, then kill.
-  for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+stop_server() { throng_bench_stop; }
 cleanup() {
   stop_server
   rm -rf "$work"
@@ -51,9 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-json_get() {  # file python-expression-on-j
-  python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
-}
 
 cpu_seconds() {  # pid -> utime + stime in seconds (proc(5): fields 14 and 15)
   python3 -c "
