@@ -12,6 +12,7 @@ ALLOWED = {
     "base": set(),
     "proto": {"base"},
     "net": {"base", "proto"},
+    "media": {"base"},
     "http": {"base", "proto", "net"},
     "store": {"base"},
     "control": {"base", "net", "http", "store"},
@@ -20,8 +21,8 @@ ALLOWED = {
     "hls": {"base", "proto", "net", "http", "store"},
     "ingest": {"base", "proto", "net", "http", "store"},
     "cluster": {"base", "proto", "net", "store"},
-    "bench": {"base", "proto", "net", "http"},
-    "server": {"base", "proto", "net", "http", "store", "control", "chat", "rtc", "hls",
+    "bench": {"base", "proto", "net", "http", "rtc"},
+    "server": {"base", "proto", "net", "http", "store", "control", "chat", "media", "rtc", "hls",
                "ingest", "cluster"},
     "cli": {"base", "server", "bench", "chat", "store"},
 }
