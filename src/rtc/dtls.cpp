@@ -247,7 +247,12 @@ DtlsSession::DtlsSession(DtlsContext& context, std::string remote_fingerprint_sh
   }
 }
 
-DtlsSession::~DtlsSession() = default;
+DtlsSession::~DtlsSession() {
+  for (SrtpKeys* keys : {&local_keys_, &remote_keys_}) {
+    OPENSSL_cleanse(keys->master_key.data(), keys->master_key.size());
+    OPENSSL_cleanse(keys->master_salt.data(), keys->master_salt.size());
+  }
+}
 
 unsigned int DtlsSession::onTimerCallback(SSL* ssl, unsigned int previous_us) {
   auto* self = static_cast<DtlsSession*>(SSL_get_app_data(ssl));
