@@ -4,6 +4,7 @@
 // do not depend on the SSRC: RFC 3711 §4.3 with key derivation rate 0), so a packet costs an IV
 // reset, the cipher pass and the tag; no allocation. Per-SSRC state is only the packet index and
 // the replay window, in fixed arrays.
+
 // The SHA1_* functions HmacSha1 uses are deprecated in OpenSSL 3 (see there for why they are
 // used); this must come before any OpenSSL header.
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -104,17 +105,19 @@ std::optional<std::size_t> rtpHeaderLength(const std::uint8_t* packet, std::size
 // (RFC 3711 §3.3.1, the estimation of Appendix A). Before the first packet the ROC is 0
 // (§3.3.1). A guess of ROC - 1 while ROC is 0 means a packet from before the first one seen, not
 // a roll-over: it is taken with ROC 0, as libsrtp does.
+// The result reaches kMaxPacketIndex only past the 2^48 packets a key may protect (§9.2).
+constexpr std::uint64_t kMaxPacketIndex = (std::uint64_t{1} << 48) - 1;
 std::uint64_t estimateIndex(bool started, std::uint64_t highest, std::uint16_t seq) {
   if (!started) return seq;
-  const auto roc = static_cast<std::uint32_t>(highest >> 16);
+  const std::uint64_t roc = highest >> 16;
   const auto s_l = static_cast<std::uint16_t>(highest);
-  std::uint32_t v = roc;
+  std::uint64_t v = roc;
   if (s_l < 0x8000) {
     if (seq > s_l && seq - s_l > 0x8000 && roc > 0) v = roc - 1;
   } else if (s_l - 0x8000 > seq) {
     v = roc + 1;
   }
-  return (std::uint64_t{v} << 16) | seq;
+  return (v << 16) | seq;
 }
 
 // The replay list of RFC 3711 §3.3.2 as a ring of kSrtpReplayWindow bits indexed by the packet
@@ -497,6 +500,7 @@ class OpenSslSrtpSession final : public SrtpSession {
     // or again for a NACK, keeps the index it had the first time.
     const std::uint64_t index =
         estimateIndex(stream->rtp_started, stream->rtp_highest, load16(packet + 2));
+    if (index > kMaxPacketIndex) return false;  // the ROC would wrap: a new key is needed
     if (!out_.sealRtp(packet, *header, length, stream->ssrc, index)) return refuse();
     if (!stream->rtp_started || index > stream->rtp_highest) {
       stream->rtp_started = true;
@@ -515,7 +519,7 @@ class OpenSslSrtpSession final : public SrtpSession {
     if (stream == nullptr) return false;
     const std::uint64_t index =
         estimateIndex(stream->rtp.started(), stream->rtp.highest(), load16(packet + 2));
-    if (!stream->rtp.fresh(index)) return false;
+    if (index > kMaxPacketIndex || !stream->rtp.fresh(index)) return false;
     if (!in_.openRtp(packet, *header, length, ssrc, index)) return refuse();
     stream->rtp.add(index);
     if (stream == &candidate_) inbound_.add(candidate_);
