@@ -1,0 +1,165 @@
+// answerViewerOffer: decides which offered sections throng serves and with which codec, checks
+// the transport the offer proposes, and hands the result to the writer. Rules in sdp_answer.h.
+#include "rtc/sdp_answer.h"
+
+#include "rtc/codec_choice.h"
+#include "rtc/sdp_answer_writer.h"
+#include "rtc/sdp_text.h"
+
+#include <algorithm>
+
+namespace throng::rtc {
+namespace {
+
+using answer_detail::chooseCodec;
+using sdp_text::iequals;
+
+constexpr std::string_view kWebRtcProtocol = "UDP/TLS/RTP/SAVPF";  // RFC 8829 §5.1.2
+constexpr std::size_t kSha256FingerprintSize = 32 * 3 - 1;         // "XX:" × 32 less one ':'
+
+OfferProblem unsupported(std::string reason) {
+  return {OfferProblemKind::kUnsupported, std::move(reason)};
+}
+
+std::string sectionName(const SdpMedia& m) {
+  return "m=" + m.kind_name + " (mid " + (m.mid.empty() ? "none" : m.mid) + ")";
+}
+
+void setFeedback(NegotiatedMedia& n, const SdpCodec& codec) {
+  for (const std::string& fb : codec.rtcp_fb) {
+    if (iequals(fb, "nack")) n.nack = true;
+    if (iequals(fb, "nack pli")) n.pli = true;
+    if (iequals(fb, "ccm fir")) n.fir = true;
+    if (iequals(fb, "goog-remb")) n.remb = true;
+  }
+}
+
+// Matches sections to tracks in order; a section's negotiated entry keeps track -1 if unmatched.
+std::variant<std::vector<NegotiatedMedia>, OfferProblem> matchSections(
+    const SessionDescription& offer, const AnswerParams& params) {
+  std::vector<NegotiatedMedia> result(offer.media.size());
+  std::vector<bool> used(params.tracks.size(), false);
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    const SdpMedia& m = offer.media[i];
+    NegotiatedMedia& n = result[i];
+    n.mid = m.mid;
+    n.kind = m.kind;
+    if (m.kind == MediaKind::kOther || m.port == 0) continue;
+    if (m.protocol != kWebRtcProtocol) {
+      return unsupported(sectionName(m) + " uses " + m.protocol + "; throng needs " +
+                         std::string(kWebRtcProtocol) + " (DTLS-SRTP with RTCP feedback)");
+    }
+    if (m.direction != "recvonly" && m.direction != "sendrecv") continue;  // throng only sends
+    for (std::size_t t = 0; t < params.tracks.size(); ++t) {
+      if (used[t] || params.tracks[t].kind != m.kind) continue;
+      const auto codec = chooseCodec(m, params.tracks[t]);
+      if (!codec) continue;
+      used[t] = true;
+      n.track = static_cast<int>(t);
+      n.payload_type = m.codecs[*codec].payload_type;
+      setFeedback(n, m.codecs[*codec]);
+      break;
+    }
+  }
+  return result;
+}
+
+// ICE, DTLS and rtcp-mux of an accepted section.
+std::optional<OfferProblem> checkTransport(const SdpMedia& m) {
+  if (m.ice_ufrag.empty() || m.ice_pwd.empty()) {
+    return unsupported(sectionName(m) +
+                       " has no a=ice-ufrag/a=ice-pwd; ICE needs both "
+                       "(RFC 8839 §5.4)");
+  }
+  if (m.fingerprint_algorithm != "sha-256") {
+    return unsupported(
+        "the offer's DTLS fingerprint is " +
+        (m.fingerprint.empty() ? std::string("missing") : "a " + m.fingerprint_algorithm + " one") +
+        "; throng needs a=fingerprint:sha-256 (RFC 8122)");
+  }
+  if (m.fingerprint.size() != kSha256FingerprintSize) {
+    return OfferProblem{OfferProblemKind::kMalformed,
+                        "a=fingerprint:sha-256 is not 32 bytes in " + sectionName(m)};
+  }
+  // RFC 4145 §4: an absent a=setup means active; throng is the DTLS server (RFC 5763 §5).
+  if (!m.setup.empty() && m.setup != "actpass" && m.setup != "active") {
+    return unsupported(sectionName(m) + " has a=setup:" + m.setup +
+                       "; throng is the DTLS server and needs actpass or active");
+  }
+  if (!m.rtcp_mux) {
+    return unsupported(sectionName(m) +
+                       " lacks a=rtcp-mux; throng sends RTCP on the RTP port "
+                       "only (RFC 5761)");
+  }
+  return std::nullopt;
+}
+
+std::optional<OfferProblem> checkBundle(const SessionDescription& offer,
+                                        const std::vector<NegotiatedMedia>& media) {
+  const std::size_t accepted = std::count_if(media.begin(), media.end(),
+                                             [](const NegotiatedMedia& n) { return n.track >= 0; });
+  if (offer.bundle_groups.empty()) {
+    if (accepted <= 1) return std::nullopt;
+    return unsupported(
+        "the offer has no a=group:BUNDLE; throng sends every m-section on one "
+        "transport and needs them bundled (RFC 8843)");
+  }
+  const std::vector<std::string>& group = offer.bundle_groups.front();
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    if (media[i].track < 0) continue;
+    if (std::find(group.begin(), group.end(), media[i].mid) == group.end()) {
+      return unsupported(sectionName(offer.media[i]) +
+                         " is not in the offer's BUNDLE group; "
+                         "throng sends every m-section on one transport (RFC 8843)");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<ViewerAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
+                                                           const AnswerParams& params) {
+  auto parsed = parseSdp(offer);
+  if (!parsed) return OfferProblem{OfferProblemKind::kMalformed, parsed.error().message};
+  const SessionDescription& sd = *parsed;
+  if (sd.ice_lite) {
+    return unsupported(
+        "the offer is ICE-lite; throng is ICE-lite too and one side must run "
+        "full ICE (RFC 8445 §2.5)");
+  }
+  if (sd.bundle_groups.size() > 1) {
+    return unsupported("the offer has " + std::to_string(sd.bundle_groups.size()) +
+                       " BUNDLE groups; throng sends everything on one transport and needs at "
+                       "most one");
+  }
+  auto matched = matchSections(sd, params);
+  if (auto* problem = std::get_if<OfferProblem>(&matched)) return std::move(*problem);
+  std::vector<NegotiatedMedia>& media = std::get<std::vector<NegotiatedMedia>>(matched);
+
+  const auto first = std::find_if(media.begin(), media.end(),
+                                  [](const NegotiatedMedia& n) { return n.track >= 0; });
+  if (first == media.end()) {
+    return unsupported("no m-section can be matched: the offer has " +
+                       answer_detail::describeOffered(sd) + "; throng sends " +
+                       answer_detail::describeTracks(params.tracks) +
+                       " to recvonly or sendrecv sections");
+  }
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    if (media[i].track < 0) continue;
+    if (auto problem = checkTransport(sd.media[i])) return std::move(*problem);
+  }
+  if (auto problem = checkBundle(sd, media)) return std::move(*problem);
+
+  // With BUNDLE the first accepted section's transport is the one used (RFC 8843 §7.3.1).
+  const SdpMedia& transport = sd.media[static_cast<std::size_t>(first - media.begin())];
+  ViewerAnswer answer;
+  answer.sdp = answer_detail::writeAnswer(sd, params, media, !sd.bundle_groups.empty());
+  answer.remote_ufrag = transport.ice_ufrag;
+  answer.remote_pwd = transport.ice_pwd;
+  answer.remote_fingerprint = transport.fingerprint;
+  answer.media = std::move(media);
+  return answer;
+}
+
+}  // namespace throng::rtc

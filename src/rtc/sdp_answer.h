@@ -1,0 +1,80 @@
+// The SDP answer to a WHEP viewer's offer (design.md §5): throng is ICE-lite (RFC 8445 §2.5),
+// the DTLS server (a=setup:passive, RFC 5763 §5), bundles everything on one transport
+// (RFC 8843) and only sends. Each offered m-section gets one of throng's outgoing tracks or is
+// rejected; an offer throng cannot serve gets a reason for the HTTP error.
+#pragma once
+
+#include "rtc/sdp.h"
+
+#include <boost/asio/ip/udp.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace throng::rtc {
+
+struct OutgoingTrack {
+  MediaKind kind = MediaKind::kVideo;
+  std::string codec;  // "VP8", "H264", "opus"
+  std::uint32_t clock_rate = 90000;
+  int channels = 1;
+  // For the answer, e.g. H264 "level-asymmetry-allowed=1;packetization-mode=1;
+  // profile-level-id=42e01f", opus "minptime=10;useinbandfec=1".
+  std::string fmtp;
+  std::uint32_t ssrc = 0;
+  std::string msid_stream;
+  std::string msid_track;
+};
+
+struct AnswerParams {
+  std::string ice_ufrag, ice_pwd;
+  std::string fingerprint_sha256;  // "AB:CD:..."
+  std::vector<boost::asio::ip::udp::endpoint> candidates;
+  std::vector<OutgoingTrack> tracks;
+  std::string cname;
+  std::uint64_t session_id = 0;
+};
+
+struct NegotiatedMedia {
+  std::string mid;
+  MediaKind kind = MediaKind::kOther;
+  int track = -1;         // index into AnswerParams::tracks; -1 = section rejected
+  int payload_type = -1;  // the offer's payload type for the chosen codec
+  // The feedback the offer had for that codec and the answer repeats (RFC 4585 §4.2).
+  bool nack = false, pli = false, fir = false, remb = false;
+  // Always false for now: transport-cc needs the transport-wide sequence number extension
+  // (draft-holmer-rmcat-transport-wide-cc-extensions-01), which throng does not answer yet.
+  bool transport_cc = false;
+};
+
+struct ViewerAnswer {
+  std::string sdp;
+  std::vector<NegotiatedMedia> media;                        // one per offer m-section, in order
+  std::string remote_ufrag, remote_pwd, remote_fingerprint;  // sha-256 "AB:.."
+};
+
+enum class OfferProblemKind {
+  kMalformed,    // → HTTP 400
+  kUnsupported,  // → HTTP 422
+};
+struct OfferProblem {
+  OfferProblemKind kind;
+  std::string reason;
+};
+
+// Sections that can be accepted: audio or video, port ≠ 0, recvonly or sendrecv, each matched
+// to the first unused track of its kind whose codec it offers (name without case, clock rate,
+// channels for audio; H.264 needs packetization-mode=1 and a Baseline-compatible profile, and
+// an offered format of the track's own profile is preferred). Others are rejected in the answer
+// (port 0, a=inactive, mid kept; RFC 8843 §7.3.3). Unsupported: no sha-256 fingerprint, no
+// ice-ufrag/ice-pwd, setup other than actpass/active (absent counts as active, RFC 4145 §4), no
+// rtcp-mux, more than one BUNDLE group or accepted sections outside it (one section needs no
+// BUNDLE), an audio/video protocol other than UDP/TLS/RTP/SAVPF, an ICE-lite offerer, or no
+// section matched.
+std::variant<ViewerAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
+                                                           const AnswerParams& params);
+
+}  // namespace throng::rtc

@@ -1,0 +1,105 @@
+// Writes the answer SDP; see sdp_answer_writer.h and, for the rules, sdp_answer.h.
+#include "rtc/sdp_answer_writer.h"
+
+#include <algorithm>
+
+namespace throng::rtc::answer_detail {
+namespace {
+
+// RFC 8445 §5.1.2.1 with type preference 126 (host), local preference 65535, component 1:
+// (126 << 24) + (65535 << 8) + 255; later candidates one less, so the first is preferred.
+constexpr std::uint32_t kHostPriority = 2130706431;
+
+class Writer {
+ public:
+  void line(std::string_view text) {
+    out_ += text;
+    out_ += "\r\n";
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+void writeRejected(Writer& w, const SdpMedia& offered) {
+  std::string m = "m=" + offered.kind_name + " 0 " + offered.protocol;
+  for (const std::string& format : offered.formats) m += " " + format;
+  w.line(m);
+  w.line("c=IN IP4 0.0.0.0");
+  if (!offered.mid.empty()) w.line("a=mid:" + offered.mid);
+  w.line("a=inactive");
+}
+
+void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& chosen,
+                   const AnswerParams& params) {
+  const OutgoingTrack& track = params.tracks[static_cast<std::size_t>(chosen.track)];
+  const auto codec =
+      std::find_if(offered.codecs.begin(), offered.codecs.end(),
+                   [&](const SdpCodec& c) { return c.payload_type == chosen.payload_type; });
+  const std::string pt = std::to_string(chosen.payload_type);
+  w.line("m=" + offered.kind_name + " 9 UDP/TLS/RTP/SAVPF " + pt);
+  w.line("c=IN IP4 0.0.0.0");
+  if (!offered.mid.empty()) w.line("a=mid:" + offered.mid);
+  w.line("a=sendonly");
+  w.line("a=rtcp-mux");
+  if (offered.rtcp_rsize) w.line("a=rtcp-rsize");
+  w.line("a=ice-ufrag:" + params.ice_ufrag);
+  w.line("a=ice-pwd:" + params.ice_pwd);
+  w.line("a=fingerprint:sha-256 " + params.fingerprint_sha256);
+  w.line("a=setup:passive");
+  // The offer's own spelling of the encoding, so the viewer pairs it with what it offered.
+  std::string rtpmap =
+      "a=rtpmap:" + pt + " " + codec->name + "/" + std::to_string(codec->clock_rate);
+  if (offered.kind == MediaKind::kAudio && codec->channels > 1) {
+    rtpmap += "/" + std::to_string(codec->channels);
+  }
+  w.line(rtpmap);
+  if (!track.fmtp.empty()) w.line("a=fmtp:" + pt + " " + track.fmtp);
+  if (chosen.nack) w.line("a=rtcp-fb:" + pt + " nack");
+  if (chosen.pli) w.line("a=rtcp-fb:" + pt + " nack pli");
+  if (chosen.fir) w.line("a=rtcp-fb:" + pt + " ccm fir");
+  if (chosen.remb) w.line("a=rtcp-fb:" + pt + " goog-remb");
+  const std::string ssrc = std::to_string(track.ssrc);
+  const std::string msid = track.msid_stream + " " + track.msid_track;
+  w.line("a=ssrc:" + ssrc + " cname:" + params.cname);
+  w.line("a=ssrc:" + ssrc + " msid:" + msid);
+  w.line("a=msid:" + msid);
+  for (std::size_t i = 0; i < params.candidates.size(); ++i) {
+    const auto& c = params.candidates[i];
+    const std::uint32_t n = static_cast<std::uint32_t>(i) + 1;
+    w.line("a=candidate:" + std::to_string(n) + " 1 udp " + std::to_string(kHostPriority - n) +
+           " " + c.address().to_string() + " " + std::to_string(c.port()) + " typ host");
+  }
+  w.line("a=end-of-candidates");
+}
+
+}  // namespace
+
+std::string writeAnswer(const SessionDescription& offer, const AnswerParams& params,
+                        const std::vector<NegotiatedMedia>& media, bool bundle) {
+  Writer w;
+  w.line("v=0");
+  w.line("o=- " + std::to_string(params.session_id) + " 2 IN IP4 127.0.0.1");
+  w.line("s=-");
+  w.line("t=0 0");
+  w.line("a=ice-lite");
+  if (bundle) {
+    std::string group = "a=group:BUNDLE";
+    for (const NegotiatedMedia& m : media) {
+      if (m.track >= 0) group += " " + m.mid;
+    }
+    w.line(group);
+  }
+  w.line("a=msid-semantic: WMS *");
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    if (media[i].track >= 0) {
+      writeAccepted(w, offer.media[i], media[i], params);
+    } else {
+      writeRejected(w, offer.media[i]);
+    }
+  }
+  return w.take();
+}
+
+}  // namespace throng::rtc::answer_detail
