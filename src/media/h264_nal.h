@@ -1,4 +1,4 @@
-// H.264 NAL unit helpers: splitting an Annex B byte stream (ITU-T H.264 Annex B) into NAL units,
+// H.264 NAL units: splitting an Annex B byte stream (ITU-T H.264 Annex B) into NAL units,
 // and reading the SDP profile-level-id (RFC 6184 §8.1) out of a sequence parameter set.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Payload: what the test source hands on — RTP payloads in send order, with what the caller
 // needs to write each packet's RTP header (timestamp, marker). SSRC, sequence numbers and
-// payload types belong to the session that sends them, not to the source.
+// payload types belong to the RTP sender that uses them, not to the source.
 #pragma once
 
 #include <chrono>
