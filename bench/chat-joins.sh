@@ -70,6 +70,7 @@ run_policy() {  # name broadcast-value (empty: the server's default)
     echo "drain_timeout_ms = 5000"
     echo "[http]"; echo 'bind = "127.0.0.1"'; echo "port = 0"
     echo "[control]"; echo 'bind = "127.0.0.1"'; echo "port = 0"
+    echo "[webrtc]"; echo 'bind = "127.0.0.1"'; echo "port = 0"
     echo "[xmpp]"; echo 'tcp_bind = "127.0.0.1"'; echo "tcp_port = 0"
     [ -n "$broadcast" ] && echo "${broadcast_key#xmpp.} = \"$broadcast\""
     echo "[log]"; echo 'level = "warn"'

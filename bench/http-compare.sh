@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 # throng: 2 workers on an ephemeral loopback port.
 build/release/src/cli/throng serve --server.workers 2 --server.data_dir "$work/data" \
-  --http.bind 127.0.0.1 --http.port 0 --control.port 0 --xmpp.tcp_bind 127.0.0.1 --xmpp.tcp_port 0 --log.level warn \
+  --http.bind 127.0.0.1 --http.port 0 --control.port 0 --xmpp.tcp_bind 127.0.0.1 --xmpp.tcp_port 0 --webrtc.port 0 --log.level warn \
   --ready-file "$work/ready.json" &
 throng_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.05; done

@@ -16,6 +16,7 @@ throng_bench_config() {  # dir workers [xmpp-line...]
     echo "drain_timeout_ms = 5000"
     echo "[http]"; echo 'bind = "127.0.0.1"'; echo "port = 0"
     echo "[control]"; echo 'bind = "127.0.0.1"'; echo "port = 0"
+    echo "[webrtc]"; echo 'bind = "127.0.0.1"'; echo "port = 0"
     echo "[xmpp]"; echo 'tcp_bind = "127.0.0.1"'; echo "tcp_port = 0"
     for line in "$@"; do echo "$line"; done
     echo "[log]"; echo 'level = "warn"'

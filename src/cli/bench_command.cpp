@@ -2,6 +2,7 @@
 
 #include "bench/chat_bench.h"
 #include "bench/chat_bench_report.h"
+#include "bench/whep_bench.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -83,11 +84,83 @@ BenchCommand::BenchCommand(CLI::App& app) {
   c->add_option("--json-file", json_file_, "Also write the JSON object to this file");
   c->add_flag("--progress", progress_, "Live progress line on stderr (default: if a terminal)");
   c->add_flag("--no-progress", no_progress_, "No progress line");
+  addWhep(*bench);
 }
 
-bool BenchCommand::parsed() const { return chat_->parsed(); }
+void BenchCommand::addWhep(CLI::App& bench) {
+  whep_ = bench.add_subcommand(
+      "whep",
+      "WebRTC viewer bots (WHEP, ICE, DTLS, SRTP) arrive at a rate and watch an event: setup "
+      "times against the audience size, loss, server and tool CPU");
+  auto& o = whep_options_;
+  auto* w = whep_;
+  w->add_option("--host", o.host, "Server IPv4 address in 127.0.0.0/8")->capture_default_str();
+  w->add_option("--port", o.http_port, "Server HTTP port (WHEP)")->capture_default_str();
+  w->add_option("--event", o.event, "Event slug: POST /whep/<event>")->capture_default_str();
+  w->add_option("--viewers", o.viewers, "Number of viewer bots")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
+  w->add_option("--rate", o.rate, "Arrivals per second")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 100'000.0));
+  w->add_option("--watch", whep_watch_s_, "Seconds every bot keeps watching after the last arrives")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  w->add_option("--threads", o.threads, "Bot threads")->capture_default_str()->check(CLI::Range(1, 64));
+  w->add_option("--decrypt-every", o.decrypt_every,
+                "Verify (SRTP-decrypt) one packet in this many after the first keyframe")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  w->add_option("--codec", o.codec, "Video codec offered: VP8 or H264")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"VP8", "H264"}));
+  w->add_option("--source-addresses", o.source_addresses,
+                "Spread bots over 127.0.0.2, .3, ... (0: one per 5,000 bots)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65'000));
+  w->add_option("--server-pid", o.server_pid, "Sample this process's CPU and RSS (/proc)")
+      ->check(CLI::Range(1, 1 << 30));
+  w->add_flag("--json", json_, "Print one JSON object instead of the summary");
+  w->add_option("--json-file", json_file_, "Also write the JSON object to this file");
+  w->add_flag("--no-progress", no_progress_, "No progress line");
+}
 
-int BenchCommand::run() {
+bool BenchCommand::parsed() const { return chat_->parsed() || whep_->parsed(); }
+
+int BenchCommand::run() { return whep_->parsed() ? runWhep() : runChat(); }
+
+int BenchCommand::runWhep() {
+  whep_options_.watch = std::chrono::milliseconds(static_cast<std::int64_t>(whep_watch_s_ * 1000));
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  bench::WhepProgressFn progress;
+  if (!no_progress_) {
+    progress = [tty](const std::string& line) {
+      if (tty) {
+        std::fprintf(stderr, "\r\033[K%s", line.c_str());
+      } else {
+        std::fprintf(stderr, "%s\n", line.c_str());
+      }
+    };
+  }
+  auto report = bench::runWhepBench(whep_options_, progress);
+  if (progress && tty) std::fputs("\n", stderr);
+  if (!report) {
+    std::fprintf(stderr, "throng bench whep: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  if (!json_file_.empty()) {
+    std::ofstream out(json_file_);
+    out << report->dump(1) << "\n";
+  }
+  if (json_) {
+    std::printf("%s\n", report->dump().c_str());
+  } else {
+    std::fputs(bench::formatWhepBenchReport(*report).c_str(), stdout);
+  }
+  return (*report)["ok"].get<int>() == whep_options_.viewers ? 0 : 3;
+}
+
+int BenchCommand::runChat() {
   auto& o = options_;
   o.transport = transport_ == "websocket" ? bench::ChatTransport::kWebSocket
                                           : bench::ChatTransport::kTcp;

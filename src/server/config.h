@@ -92,6 +92,29 @@ struct XmppConfig {
   std::int64_t mam_retention_days;
 };
 
+struct WebRtcConfig {
+  std::string bind;       // the UDP media port's address
+  int port;               // 0 = ephemeral
+  std::string advertise;  // comma-separated addresses for ICE candidates; empty = bind
+  std::int64_t max_viewers;
+  std::int64_t max_viewers_per_event;
+  std::chrono::milliseconds consent_timeout;
+  std::chrono::milliseconds setup_timeout;
+  std::int64_t nacks_per_second;
+  std::string srtp;  // "openssl" or "libsrtp"
+};
+
+struct TestSourceConfig {
+  bool enabled;
+  std::string event;  // slug of the event it publishes
+  std::string codec;  // "vp8" or "h264"
+  int width;
+  int height;
+  int fps;
+  int video_bitrate_kbps;
+  int keyframe_interval_ms;
+};
+
 struct DebugConfig {
   bool busy_route;  // GET /debug/busy?ms=N on the public port; load tests only
 };
@@ -105,6 +128,8 @@ struct Config {
   MetricsConfig metrics;
   DebugConfig debug;
   XmppConfig xmpp;
+  WebRtcConfig webrtc;
+  TestSourceConfig test_source;
 };
 
 // The message always starts with the key (or the file) it is about and says why, e.g.

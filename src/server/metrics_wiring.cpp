@@ -1,5 +1,7 @@
 #include "server/metrics_wiring.h"
 
+#include "rtc/rtc_service.h"
+
 #include "control/process_stats.h"
 
 #include <limits>
@@ -186,6 +188,47 @@ void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
       out.sample("throng_xmpp_connections_accepted_total", {{"transport", name}},
                  counters->accepted.load(std::memory_order_relaxed));
     }
+  });
+}
+
+void wireRtcMetrics(MetricsRegistry& registry, const rtc::RtcService& rtc) {
+  registry.addCollector([&rtc](PromWriter& out) {
+    const auto t = rtc.totals();
+    out.single("throng_webrtc_sessions", "gauge", "WebRTC viewer sessions owned by workers.",
+               t.sessions_active);
+    out.single("throng_webrtc_sessions_connected_total", "counter",
+               "Viewer sessions that finished ICE and DTLS.", t.sessions_connected);
+    out.single("throng_webrtc_sessions_closed_total", "counter", "Viewer sessions closed.",
+               t.sessions_closed);
+    out.single("throng_webrtc_consent_expired_total", "counter",
+               "Viewers dropped because consent checks stopped (RFC 7675).", t.consent_expired);
+    out.single("throng_webrtc_setup_expired_total", "counter",
+               "Viewers that did not finish ICE and DTLS in time.", t.setup_expired);
+    out.single("throng_webrtc_dtls_failed_total", "counter", "Failed DTLS handshakes.",
+               t.dtls_failed);
+    out.single("throng_webrtc_datagrams_in_total", "counter", "UDP datagrams received.",
+               t.datagrams_in);
+    out.single("throng_webrtc_dropped_unknown_total", "counter",
+               "Datagrams from no known session, or of no known protocol.", t.dropped_unknown);
+    out.single("throng_webrtc_stun_rejected_total", "counter",
+               "STUN messages refused: malformed, unknown username or bad MESSAGE-INTEGRITY.",
+               t.stun_rejected);
+    out.single("throng_webrtc_srtcp_rejected_total", "counter",
+               "SRTCP packets that failed authentication, replay or parsing.", t.srtcp_rejected);
+    out.single("throng_webrtc_packets_sent_total", "counter",
+               "RTP packets sent to viewers (retransmissions included).", t.packets_sent);
+    out.single("throng_webrtc_bytes_sent_total", "counter", "SRTP bytes sent to viewers.",
+               t.bytes_sent);
+    out.single("throng_webrtc_send_dropped_total", "counter",
+               "Packets a full socket buffer refused.", t.send_dropped);
+    out.single("throng_webrtc_send_syscalls_total", "counter", "sendmmsg calls.",
+               t.send_syscalls);
+    out.single("throng_webrtc_nacks_total", "counter", "NACK feedback packets from viewers.",
+               t.nacks_received);
+    out.single("throng_webrtc_retransmitted_total", "counter",
+               "Packets retransmitted from the ring.", t.retransmitted);
+    out.single("throng_webrtc_keyframe_requests_total", "counter",
+               "PLI and FIR from viewers (before debouncing).", t.keyframe_requests);
   });
 }
 

@@ -11,6 +11,10 @@
 #include "net/worker_pool.h"
 #include "store/storage.h"
 
+namespace throng::rtc {
+class RtcService;
+}
+
 namespace throng::server {
 
 // Non-owning: every argument outlives the control plane's thread. Collectors and history
@@ -23,5 +27,9 @@ void wireMetrics(MetricsRegistry& registry, control::ControlPlane& control,
 // and connections per transport. Non-owning, like wireMetrics.
 void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
                      const chat::XmppTcpServer& tcp, const chat::XmppWebSocketHandler& websocket);
+
+// WebRTC: sessions, packets and what was refused (throng_webrtc_*). Non-owning: `rtc` outlives
+// the registry's use.
+void wireRtcMetrics(MetricsRegistry& registry, const rtc::RtcService& rtc);
 
 }  // namespace throng::server

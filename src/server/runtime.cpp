@@ -13,11 +13,14 @@
 #include "net/listen.h"
 #include "net/rlimit.h"
 #include "net/worker_pool.h"
+#include "rtc/rtc_service.h"
+#include "rtc/whep_endpoint.h"
 #include "server/admin_api.h"
 #include "server/metrics_wiring.h"
 #include "server/public_api.h"
 #include "server/ready_file.h"
 #include "server/secrets.h"
+#include "server/test_stream.h"
 #include "store/events.h"
 #include "store/metric_samples.h"
 #include "store/storage.h"
@@ -160,6 +163,37 @@ chat::muc::MucPolicy mucPolicyFrom(const XmppConfig& xmpp) {
   return policy;
 }
 
+// The WebRTC engine's options, from [webrtc]. Throws ConfigError naming the key.
+rtc::RtcOptions rtcOptionsFrom(const WebRtcConfig& webrtc) {
+  rtc::RtcOptions options;
+  auto bind = net::parseAddress(webrtc.bind, "config key 'webrtc.bind'");
+  if (!bind) throw ConfigError(bind.error().message);
+  options.bind = *bind;
+  options.port = static_cast<std::uint16_t>(webrtc.port);
+  std::string_view advertise = webrtc.advertise;
+  while (!advertise.empty()) {
+    const auto comma = advertise.find(',');
+    auto item = advertise.substr(0, comma);
+    advertise = comma == std::string_view::npos ? std::string_view() : advertise.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto address = net::parseAddress(std::string(item), "config key 'webrtc.advertise'");
+    if (!address || address->is_unspecified()) {
+      throw ConfigError("config key 'webrtc.advertise': '" + std::string(item) +
+                        "' is not a specific IPv4 or IPv6 address");
+    }
+    options.advertise.push_back(*address);
+  }
+  options.max_viewers = static_cast<std::size_t>(webrtc.max_viewers);
+  options.max_viewers_per_event = static_cast<std::size_t>(webrtc.max_viewers_per_event);
+  options.consent_timeout = webrtc.consent_timeout;
+  options.setup_timeout = webrtc.setup_timeout;
+  options.nacks_per_second = static_cast<double>(webrtc.nacks_per_second);
+  options.use_libsrtp = webrtc.srtp == "libsrtp";
+  return options;
+}
+
 }  // namespace
 
 struct Runtime::Parts {
@@ -181,6 +215,9 @@ struct Runtime::Parts {
   std::unique_ptr<chat::ChatService> chat;
   std::unique_ptr<chat::XmppWebSocketHandler> xmpp_websocket;
   std::unique_ptr<net::WorkerPool> pool;
+  // After the pool: the shards' sockets and timers live on the workers' io_contexts.
+  std::unique_ptr<rtc::RtcService> rtc;
+  std::unique_ptr<TestStream> test_stream;
   // Declared after the pool: listeners' acceptors must go before the io_contexts they use.
   std::unique_ptr<chat::XmppTcpServer> xmpp_tcp;
   std::unique_ptr<http::Server> public_server;
@@ -189,6 +226,7 @@ struct Runtime::Parts {
 
   ~Parts() {
     // Order matters: no thread may run while the objects it uses are destroyed.
+    if (test_stream) test_stream->stop();
     if (control) control->stop();
     if (pool) pool->stop();
     if (chat) chat->releaseWorkerResources();  // its timers use the pool's io_contexts
@@ -299,6 +337,23 @@ void Runtime::start() {
   probePortFree(xmpp_tcp_options.endpoint, "xmpp.tcp_port");
   xmpp_tcp_options.tls = p.xmpp_tls ? &*p.xmpp_tls : p.tls ? &*p.tls : nullptr;
   p.xmpp_tcp = std::make_unique<chat::XmppTcpServer>(xmpp_tcp_options, *p.chat, p.pool->all());
+  // WebRTC: one UDP socket per worker on the media port, WHEP on the public port.
+  try {
+    p.rtc = std::make_unique<rtc::RtcService>(rtcOptionsFrom(cfg.webrtc), p.pool->all());
+  } catch (const ConfigError& e) {
+    throw StartupError(e.what());
+  }
+  if (auto opened = p.rtc->open(); !opened) {
+    throw StartupError("config key 'webrtc.port': " + opened.error().message);
+  }
+  rtc::addWhepRoutes(p.public_router, *p.rtc);
+  if (cfg.test_source.enabled) {
+    try {
+      p.test_stream = std::make_unique<TestStream>(cfg.test_source, *p.rtc);
+    } catch (const ConfigError& e) {
+      throw StartupError(e.what());
+    }
+  }
   auto xmpp_port = p.xmpp_tcp->listen();
   if (!xmpp_port) throw StartupError("config key 'xmpp.tcp_port': " + xmpp_port.error().message);
   const auto public_endpoint = endpointFor(cfg.http.bind, cfg.http.port, "http.bind");
@@ -333,6 +388,7 @@ void Runtime::start() {
                       {&p.chat->accounts(), chat_options.domain, chat_options.muc.admins});
   wireMetrics(p.registry, *p.control, *p.pool, *p.public_server, *p.storage);
   wireChatMetrics(p.registry, *p.chat, *p.xmpp_tcp, *p.xmpp_websocket);
+  wireRtcMetrics(p.registry, *p.rtc);
   restoreMetricsHistory();
   auto control_port = p.control->listen();
   if (!control_port) {
@@ -343,6 +399,8 @@ void Runtime::start() {
   p.chat->startRooms();
   p.public_server->start();
   p.xmpp_tcp->start();
+  p.rtc->start();
+  if (p.test_stream) p.test_stream->start();
   p.control->start();
   // Accounts added with `throng user` while the server runs are picked up within this period.
   p.control->every(std::chrono::seconds(10), [storage = p.storage.get(), chat = p.chat.get()] {
@@ -359,6 +417,9 @@ void Runtime::start() {
                xmpp_tcp_options.endpoint.address().to_string(), *xmpp_port,
                chat::kXmppWebSocketPath, control_options.endpoint.address().to_string(),
                *control_port);
+  spdlog::info("WebRTC: UDP {}:{} on every worker; WHEP at {}<event>{}", cfg.webrtc.bind,
+               p.rtc->port(), rtc::kWhepPathPrefix,
+               p.test_stream ? "; test stream on event '" + cfg.test_source.event + "'" : "");
   spdlog::info("admin token in {}", adminTokenPath(p.data_dir).string());
 
   if (!p.ready_file.empty()) {
@@ -383,6 +444,11 @@ void Runtime::start() {
                    {"port", *xmpp_port},
                    {"starttls", p.xmpp_tcp->tlsOffered()}}},
           {"websocket_path", chat::kXmppWebSocketPath}}},
+        {"webrtc",
+         {{"address", cfg.webrtc.bind},
+          {"port", p.rtc->port()},
+          {"whep_path", std::string(rtc::kWhepPathPrefix)},
+          {"test_stream", p.test_stream ? cfg.test_source.event : ""}}},
     };
     try {
       writeReadyFile(p.ready_file, ready);
@@ -511,7 +577,10 @@ int Runtime::waitForShutdown() {
   signals.async_wait(on_signal);
   main_loop.run();
 
-  // Connections are closed (or out of time). Stop the workers, then flush storage.
+  // Connections are closed (or out of time). Take the test stream off the air, close the
+  // WebRTC sessions (DTLS close_notify) while the workers run, stop the workers, flush storage.
+  if (p.test_stream) p.test_stream->stop();
+  p.rtc->stop();
   p.pool->stop();
   p.storage->stop();
   p.control->stop();

@@ -9,8 +9,9 @@ export const throngBinary =
   process.env.THRONG_BINARY ?? new URL("../../build/dev/src/cli/throng", import.meta.url).pathname;
 
 // accounts: {name: password}; xmpp: extra [xmpp] lines; events: slugs created through the
-// admin API (each gets its chat room); dir: reuse a directory (restart tests) and keep it.
-export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: reuse } = {}) {
+// admin API (each gets its chat room); dir: reuse a directory (restart tests) and keep it;
+// toml: more lines appended to the configuration (whole tables, e.g. "[test_source]", ...).
+export async function startThrong({ accounts = {}, xmpp = [], events = [], toml = [], dir: reuse } = {}) {
   const dir = reuse ?? mkdtempSync(join(tmpdir(), "throng-client-"));
   const dataDir = join(dir, "data");
   for (const [name, password] of Object.entries(accounts)) {
@@ -26,6 +27,8 @@ export async function startThrong({ accounts = {}, xmpp = [], events = [], dir: 
       "[http]", 'bind = "127.0.0.1"', "port = 0",
       "[control]", 'bind = "127.0.0.1"', "port = 0",
       "[xmpp]", 'tcp_bind = "127.0.0.1"', "tcp_port = 0", ...xmpp,
+      "[webrtc]", 'bind = "127.0.0.1"', "port = 0",
+      ...toml,
     ].join("\n"),
   );
   const readyFile = join(dir, "ready.json");

@@ -46,6 +46,8 @@ void ServerProcess::writeConfig() {
   tables["control"]["port"] = "0";
   tables["xmpp"]["tcp_bind"] = "\"127.0.0.1\"";
   tables["xmpp"]["tcp_port"] = "0";
+  tables["webrtc"]["bind"] = "\"127.0.0.1\"";
+  tables["webrtc"]["port"] = "0";
   tables["log"]["level"] = "\"info\"";
   for (const auto& [key, value] : options_.extra_toml) {
     const auto dot = key.find('.');

@@ -1,0 +1,21 @@
+// MediaPacket: one RTP packet of a stream, in the clear, built once by the stream and shared by
+// every viewer (style.md rule 3). Workers hold references in their rings; each viewer copies
+// the bytes only into its send slot, where it rewrites the payload type and protects them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace throng::rtc {
+
+struct MediaPacket {
+  std::string bytes;    // RTP header (12 bytes, no CSRC, no extension) + payload
+  int track = 0;        // index into the stream's tracks
+  std::uint16_t sequence = 0;
+  bool keyframe_start = false;  // first packet of a video keyframe: a new viewer starts here
+};
+
+using MediaPacketRef = std::shared_ptr<const MediaPacket>;
+
+}  // namespace throng::rtc

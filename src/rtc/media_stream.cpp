@@ -1,0 +1,126 @@
+#include "rtc/media_stream.h"
+
+#include "rtc/rtc_shard.h"
+#include "rtc/rtp.h"
+
+#include <openssl/rand.h>
+
+#include <cstring>
+
+namespace throng::rtc {
+
+namespace {
+
+// Dynamic payload types (RFC 3551 §6) for the stream's own packets; each viewer gets the
+// numbers its offer used, rewritten in its copy.
+constexpr std::uint8_t kVideoPayloadType = 96;
+constexpr std::uint8_t kAudioPayloadType = 111;
+constexpr std::int64_t kKeyframeRequestIntervalMs = 1000;
+
+std::uint32_t randomUint32() {
+  std::uint32_t value = 0;
+  RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value);
+  return value;
+}
+
+std::int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+MediaStream::MediaStream(std::string slug, std::vector<TrackDescription> tracks,
+                         std::vector<RtcShard*> shards, KeyframeListener* keyframes)
+    : slug_(std::move(slug)),
+      tracks_(std::move(tracks)),
+      shards_(std::move(shards)),
+      viewers_per_shard_(std::make_unique<std::atomic<std::int64_t>[]>(shards_.size())),
+      keyframes_(keyframes) {
+  // RFC 3550 §5.1/§8: SSRCs and initial sequence numbers are random.
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    ssrcs_.push_back(randomUint32());
+    next_sequence_.push_back(static_cast<std::uint16_t>(randomUint32()));
+  }
+  for (std::size_t i = 0; i < shards_.size(); ++i) viewers_per_shard_[i].store(0);
+}
+
+int MediaStream::trackOfSsrc(std::uint32_t ssrc) const {
+  for (std::size_t i = 0; i < ssrcs_.size(); ++i) {
+    if (ssrcs_[i] == ssrc) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::uint8_t MediaStream::payloadType(int track) const {
+  return tracks_.at(static_cast<std::size_t>(track)).kind == MediaKind::kAudio
+             ? kAudioPayloadType
+             : kVideoPayloadType;
+}
+
+void MediaStream::publish(std::vector<StreamPayload> payloads) {
+  std::vector<MediaPacketRef> packets;
+  packets.reserve(payloads.size());
+  std::uint64_t bytes = 0;
+  for (auto& payload : payloads) {
+    if (payload.track < 0 || static_cast<std::size_t>(payload.track) >= tracks_.size()) continue;
+    const auto track = static_cast<std::size_t>(payload.track);
+    auto packet = std::make_shared<MediaPacket>();
+    packet->track = payload.track;
+    packet->sequence = next_sequence_[track]++;
+    packet->keyframe_start = payload.keyframe_start;
+    packet->bytes.resize(kRtpFixedHeaderSize + payload.bytes.size());
+    auto* data = reinterpret_cast<std::uint8_t*>(packet->bytes.data());
+    RtpHeaderFields header;
+    header.marker = payload.marker;
+    header.payload_type = payloadType(payload.track);
+    header.sequence = packet->sequence;
+    header.timestamp = payload.rtp_timestamp;
+    header.ssrc = ssrcs_[track];
+    writeRtpHeader(std::span<std::uint8_t, kRtpFixedHeaderSize>(data, kRtpFixedHeaderSize),
+                   header);
+    std::memcpy(data + kRtpFixedHeaderSize, payload.bytes.data(), payload.bytes.size());
+    bytes += packet->bytes.size();
+    packets.push_back(std::move(packet));
+  }
+  packets_.fetch_add(packets.size(), std::memory_order_relaxed);
+  bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (packets.empty()) return;
+  // One post per worker with viewers; the vector of references is the only copy.
+  auto self = shared_from_this();
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    if (viewers_per_shard_[i].load(std::memory_order_relaxed) == 0) continue;
+    shards_[i]->postStreamPackets(self, packets);
+  }
+}
+
+void MediaStream::requestKeyframe() {
+  const auto now = steadyMillis();
+  auto last = last_keyframe_request_ms_.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < kKeyframeRequestIntervalMs) return;
+  if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return;  // another won
+  keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
+  if (auto* listener = keyframes_.load()) listener->onKeyframeWanted();
+}
+
+void MediaStream::viewerJoined(int shard) {
+  viewers_per_shard_[static_cast<std::size_t>(shard)].fetch_add(1);
+}
+
+void MediaStream::viewerLeft(int shard) {
+  viewers_per_shard_[static_cast<std::size_t>(shard)].fetch_sub(1);
+}
+
+std::int64_t MediaStream::viewers() const {
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < shards_.size(); ++i) total += viewers_per_shard_[i].load();
+  return total;
+}
+
+MediaStream::Stats MediaStream::stats() const {
+  return {packets_.load(std::memory_order_relaxed), bytes_.load(std::memory_order_relaxed),
+          keyframes_requested_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace throng::rtc

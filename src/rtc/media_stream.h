@@ -1,0 +1,99 @@
+// MediaStream: one event's live stream as the WebRTC engine fans it out. The publisher (the
+// built-in test source today, WHIP ingest later) hands it RTP payloads; the stream gives them
+// headers once, keeps the result as shared immutable packets and posts one reference batch to
+// each worker that has viewers of the stream (design.md §5 step 4).
+//
+// Threads: publish() runs on the publisher's one thread; everything else on any thread.
+#pragma once
+
+#include "rtc/media_packet.h"
+#include "rtc/sdp.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace throng::rtc {
+
+class RtcShard;
+
+struct TrackDescription {
+  MediaKind kind = MediaKind::kVideo;
+  std::string codec;  // "VP8", "H264", "opus"
+  std::uint32_t clock_rate = 90000;
+  int channels = 1;
+  std::string fmtp;  // put in answers as it is
+};
+
+// One RTP payload from the publisher, in send order.
+struct StreamPayload {
+  int track = 0;
+  std::string bytes;
+  std::uint32_t rtp_timestamp = 0;
+  bool marker = false;
+  bool keyframe_start = false;
+};
+
+// Implemented by the publisher: viewers asked for a keyframe (already debounced).
+class KeyframeListener {
+ public:
+  virtual ~KeyframeListener() = default;
+  virtual void onKeyframeWanted() = 0;
+};
+
+// Always held by shared_ptr: workers keep the stream alive while its packets are in flight.
+class MediaStream : public std::enable_shared_from_this<MediaStream> {
+ public:
+  // `shards`: one per worker, in worker order; non-owning, they outlive the stream's packets
+  // (the service stops the workers before it drops its shards). `keyframes` may be null.
+  MediaStream(std::string slug, std::vector<TrackDescription> tracks,
+              std::vector<RtcShard*> shards, KeyframeListener* keyframes);
+
+  const std::string& slug() const { return slug_; }
+  const std::vector<TrackDescription>& tracks() const { return tracks_; }
+  std::uint32_t ssrc(int track) const { return ssrcs_.at(static_cast<std::size_t>(track)); }
+  // The track whose SSRC this is, or -1.
+  int trackOfSsrc(std::uint32_t ssrc) const;
+  // The payload type the stream's own packets carry for `track` (rewritten per viewer).
+  std::uint8_t payloadType(int track) const;
+
+  // Publisher thread: one encoded frame (or audio block) cut into payloads.
+  void publish(std::vector<StreamPayload> payloads);
+
+  // Any thread. Viewers' PLI/FIR and new viewers ask for a keyframe; the publisher hears at
+  // most one request per second (design.md §5 step 5) — an encoder asked 1,000 times a second
+  // would send nothing but keyframes.
+  void requestKeyframe();
+  // Before the publisher goes away: no more keyframe requests reach it.
+  void detachKeyframeListener() { keyframes_.store(nullptr); }
+
+  // Workers' viewer counts, so that packets are posted only where someone watches.
+  void viewerJoined(int shard);
+  void viewerLeft(int shard);
+  std::int64_t viewers() const;
+
+  struct Stats {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t keyframes_requested = 0;  // passed on to the publisher
+  };
+  Stats stats() const;
+
+ private:
+  const std::string slug_;
+  const std::vector<TrackDescription> tracks_;
+  std::vector<std::uint32_t> ssrcs_;
+  std::vector<std::uint16_t> next_sequence_;  // publisher thread
+  const std::vector<RtcShard*> shards_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> viewers_per_shard_;
+  std::atomic<KeyframeListener*> keyframes_;
+  std::atomic<std::int64_t> last_keyframe_request_ms_{0};
+  std::atomic<std::uint64_t> packets_{0};
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::uint64_t> keyframes_requested_{0};
+};
+
+}  // namespace throng::rtc

@@ -1,0 +1,28 @@
+// SessionPlan: everything the WHEP POST decided about one viewer, waiting for the viewer's
+// first STUN binding request. The worker that receives that request takes the plan and owns
+// the session from then on (design.md §5 step 1).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace throng::rtc {
+
+class MediaStream;
+
+struct SessionPlan {
+  std::string token;         // the unguessable part of the session's WHEP resource URL
+  std::string local_ufrag;   // ours, from the answer (RFC 8445 §5.3)
+  std::string local_pwd;
+  std::string remote_ufrag;  // the viewer's, from the offer
+  std::string remote_fingerprint;  // sha-256 of the viewer's DTLS certificate, from the offer
+  std::shared_ptr<MediaStream> stream;
+  // Per stream track: the payload type the viewer negotiated for it, or -1 (not sent).
+  std::vector<int> payload_types;
+  std::chrono::steady_clock::time_point created;
+};
+
+}  // namespace throng::rtc
