@@ -23,12 +23,14 @@ throng_bench_config() {  # dir workers [xmpp-line...]
   } >"$dir/throng.toml"
 }
 
-# Starts `bin serve` on <dir>/throng.toml and waits (at most 30 s) for its ready file; sets
-# server_pid. Returns 1 if the server exits or is not ready in time (its log: <dir>/server.log).
-throng_bench_start() {  # bin dir
+# Starts `bin serve` on <dir>/throng.toml (further arguments are command-line overrides, e.g.
+# --webrtc.srtp libsrtp) and waits (at most 30 s) for its ready file; sets server_pid. Returns 1
+# if the server exits or is not ready in time (its log: <dir>/server.log).
+throng_bench_start() {  # bin dir [override...]
   local bin="$1" dir="$2"
+  shift 2
   rm -f "$dir/ready.json"
-  "$bin" serve --config "$dir/throng.toml" --ready-file "$dir/ready.json" >"$dir/server.log" 2>&1 &
+  "$bin" serve --config "$dir/throng.toml" --ready-file "$dir/ready.json" "$@" >"$dir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
     [ -f "$dir/ready.json" ] && return 0

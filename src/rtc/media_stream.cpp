@@ -16,6 +16,7 @@ namespace {
 constexpr std::uint8_t kVideoPayloadType = 96;
 constexpr std::uint8_t kAudioPayloadType = 111;
 constexpr std::int64_t kKeyframeRequestIntervalMs = 1000;
+constexpr std::int64_t kNewViewerKeyframeIntervalMs = 500;
 
 std::uint32_t randomUint32() {
   std::uint32_t value = 0;
@@ -95,13 +96,20 @@ void MediaStream::publish(std::vector<StreamPayload> payloads) {
   }
 }
 
-void MediaStream::requestKeyframe() {
+void MediaStream::requestKeyframe() { requestKeyframeAfter(kKeyframeRequestIntervalMs); }
+
+void MediaStream::requestKeyframeForNewViewer() {
+  requestKeyframeAfter(kNewViewerKeyframeIntervalMs);
+}
+
+bool MediaStream::requestKeyframeAfter(std::int64_t min_interval_ms) {
   const auto now = steadyMillis();
   auto last = last_keyframe_request_ms_.load(std::memory_order_relaxed);
-  if (last != 0 && now - last < kKeyframeRequestIntervalMs) return;
-  if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return;  // another won
+  if (last != 0 && now - last < min_interval_ms) return false;
+  if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return false;  // another won
   keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
   if (auto* listener = keyframes_.load()) listener->onKeyframeWanted();
+  return true;
 }
 
 void MediaStream::viewerJoined(int shard) {

@@ -63,10 +63,13 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   // Publisher thread: one encoded frame (or audio block) cut into payloads.
   void publish(std::vector<StreamPayload> payloads);
 
-  // Any thread. Viewers' PLI/FIR and new viewers ask for a keyframe; the publisher hears at
-  // most one request per second (design.md §5 step 5) — an encoder asked 1,000 times a second
-  // would send nothing but keyframes.
+  // Any thread. Viewers' PLI/FIR ask for a keyframe; the publisher hears at most one request
+  // per second (design.md §5 step 5) — an encoder asked 1,000 times a second would send
+  // nothing but keyframes. A new viewer, who sees nothing until a keyframe, may ask after half
+  // that: its wait is the setup time, and two keyframes a second during a join storm cost
+  // less than a second of black screen for everyone arriving.
   void requestKeyframe();
+  void requestKeyframeForNewViewer();
   // Before the publisher goes away: no more keyframe requests reach it.
   void detachKeyframeListener() { keyframes_.store(nullptr); }
 
@@ -90,6 +93,8 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   const std::vector<RtcShard*> shards_;
   std::unique_ptr<std::atomic<std::int64_t>[]> viewers_per_shard_;
   std::atomic<KeyframeListener*> keyframes_;
+  bool requestKeyframeAfter(std::int64_t min_interval_ms);
+
   std::atomic<std::int64_t> last_keyframe_request_ms_{0};
   std::atomic<std::uint64_t> packets_{0};
   std::atomic<std::uint64_t> bytes_{0};

@@ -219,7 +219,7 @@ void RtcShard::attach(ViewerSession& session) {
   fanout.viewers.push_back(&session);
   stream.viewerJoined(index_);
   // The newcomer waits for a keyframe; ask for one now (debounced across all viewers).
-  stream.requestKeyframe();
+  stream.requestKeyframeForNewViewer();
   RtcCounters::add(counters_.sessions_connected);
 }
 

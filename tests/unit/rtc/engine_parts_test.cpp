@@ -106,6 +106,8 @@ TEST(MediaStream, KeyframeRequestsAreDebouncedToOnePerSecond) {
   auto stream = makeStream(&listener);
   for (int i = 0; i < 1000; ++i) stream->requestKeyframe();
   EXPECT_EQ(listener.requests, 1);
+  for (int i = 0; i < 1000; ++i) stream->requestKeyframeForNewViewer();
+  EXPECT_EQ(listener.requests, 1);  // within 500 ms of the last request
   stream->detachKeyframeListener();
   EXPECT_EQ(stream->stats().keyframes_requested, 1u);
 }
