@@ -24,7 +24,11 @@ function renderEvent(event) {
   slug.textContent = `/live/${event.slug}`;
   const description = document.createElement("p");
   description.textContent = event.description;
-  item.append(title, slug, description);
+  // The WebRTC player; it says so if the event is not live.
+  const watch = document.createElement("a");
+  watch.href = `/player.html?event=${encodeURIComponent(event.slug)}`;
+  watch.textContent = "Watch (WebRTC)";
+  item.append(title, slug, description, watch);
   return item;
 }
 
