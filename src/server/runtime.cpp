@@ -114,17 +114,24 @@ std::string hostForUrl(const asio::ip::address& address) {
 }
 
 
+// The items of a comma-separated configuration value, trimmed, empty ones skipped.
+std::vector<std::string_view> commaList(std::string_view text) {
+  std::vector<std::string_view> items;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
 // The rules every chat room follows, from [xmpp]. Throws ConfigError naming the key.
 chat::muc::MucPolicy mucPolicyFrom(const XmppConfig& xmpp) {
   chat::muc::MucPolicy policy;
-  std::string_view admins = xmpp.admins;
-  while (!admins.empty()) {
-    const auto comma = admins.find(',');
-    auto item = admins.substr(0, comma);
-    admins = comma == std::string_view::npos ? std::string_view() : admins.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+  for (const auto item : commaList(xmpp.admins)) {
     auto jid = proto::Jid::parse(item);
     if (!jid || !jid->hasLocal() || jid->hasResource()) {
       throw ConfigError("config key 'xmpp.admins': '" + std::string(item) +
@@ -142,14 +149,7 @@ chat::muc::MucPolicy mucPolicyFrom(const XmppConfig& xmpp) {
   }
   policy.drop_bodyless_above = xmpp.muc_drop_bodyless_above;
   policy.address_ban_exempt.clear();
-  std::string_view proxies = xmpp.proxy_addresses;
-  while (!proxies.empty()) {
-    const auto comma = proxies.find(',');
-    auto item = proxies.substr(0, comma);
-    proxies = comma == std::string_view::npos ? std::string_view() : proxies.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+  for (const auto item : commaList(xmpp.proxy_addresses)) {
     boost::system::error_code ec;
     const auto address = boost::asio::ip::make_address(std::string(item), ec);
     if (ec) {
@@ -170,14 +170,7 @@ rtc::RtcOptions rtcOptionsFrom(const WebRtcConfig& webrtc) {
   if (!bind) throw ConfigError(bind.error().message);
   options.bind = *bind;
   options.port = static_cast<std::uint16_t>(webrtc.port);
-  std::string_view advertise = webrtc.advertise;
-  while (!advertise.empty()) {
-    const auto comma = advertise.find(',');
-    auto item = advertise.substr(0, comma);
-    advertise = comma == std::string_view::npos ? std::string_view() : advertise.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
+  for (const auto item : commaList(webrtc.advertise)) {
     auto address = net::parseAddress(std::string(item), "config key 'webrtc.advertise'");
     if (!address || address->is_unspecified()) {
       throw ConfigError("config key 'webrtc.advertise': '" + std::string(item) +
