@@ -15,9 +15,6 @@ namespace throng::media {
 struct H264Encoder::Codec {
   x264_t* encoder = nullptr;
   x264_picture_t picture{};
-  std::int64_t pts = 0;              // 90 kHz, unwrapped from the RTP timestamps
-  std::uint32_t last_timestamp = 0;  // the previous frame's RTP timestamp
-  bool first = true;
 
   ~Codec() {
     if (encoder != nullptr) x264_encoder_close(encoder);
@@ -98,9 +95,7 @@ bool H264Encoder::encodeInto(const I420Frame& frame, bool force_keyframe,
     return false;
   }
   Codec& c = *codec_;
-  if (!c.first) c.pts += static_cast<std::uint32_t>(rtp_timestamp - c.last_timestamp);
-  c.first = false;
-  c.last_timestamp = rtp_timestamp;
+  const std::int64_t pts = presentationTime(rtp_timestamp);
 
   // x264 reads the planes only; its picture type has no const.
   x264_picture_t& pic = c.picture;
@@ -110,7 +105,7 @@ bool H264Encoder::encodeInto(const I420Frame& frame, bool force_keyframe,
   pic.img.i_stride[0] = frame.width;
   pic.img.i_stride[1] = frame.chromaWidth();
   pic.img.i_stride[2] = frame.chromaWidth();
-  pic.i_pts = c.pts;
+  pic.i_pts = pts;
   pic.i_type = force_keyframe ? X264_TYPE_IDR : X264_TYPE_AUTO;
 
   x264_nal_t* nals = nullptr;

@@ -48,8 +48,21 @@ class VideoEncoder {
  protected:
   explicit VideoEncoder(int fps) : fps_(static_cast<std::uint64_t>(fps)) {}
 
+  // The encoder's presentation time (90 kHz, 0 at the first frame) for a frame captured at
+  // `rtp_timestamp`: the RTP timestamps unwrapped past 2^32, so that rate control sees the
+  // real spacing of frames, skipped capture instants included. Call once per frame.
+  std::int64_t presentationTime(std::uint32_t rtp_timestamp) {
+    if (!first_frame_) pts_ += static_cast<std::uint32_t>(rtp_timestamp - last_timestamp_);
+    first_frame_ = false;
+    last_timestamp_ = rtp_timestamp;
+    return pts_;
+  }
+
  private:
   std::uint64_t fps_;
+  std::int64_t pts_ = 0;
+  std::uint32_t last_timestamp_ = 0;
+  bool first_frame_ = true;
   std::uint64_t calls_ = 0;
 };
 

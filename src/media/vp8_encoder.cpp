@@ -13,9 +13,6 @@ struct Vp8Encoder::Codec {
   vpx_codec_ctx_t ctx{};
   vpx_image_t image{};
   bool initialised = false;
-  std::int64_t pts = 0;              // 90 kHz, unwrapped from the RTP timestamps
-  std::uint32_t last_timestamp = 0;  // the previous frame's RTP timestamp
-  bool first = true;
 
   ~Codec() {
     if (initialised) vpx_codec_destroy(&ctx);
@@ -88,9 +85,7 @@ bool Vp8Encoder::encodeInto(const I420Frame& frame, bool force_keyframe,
     return false;
   }
   Codec& c = *codec_;
-  if (!c.first) c.pts += static_cast<std::uint32_t>(rtp_timestamp - c.last_timestamp);
-  c.first = false;
-  c.last_timestamp = rtp_timestamp;
+  const std::int64_t pts = presentationTime(rtp_timestamp);
 
   // The image only describes the caller's planes (wrapping non-null data allocates nothing);
   // libvpx reads them only, though its image type has no const.
@@ -107,7 +102,7 @@ bool Vp8Encoder::encodeInto(const I420Frame& frame, bool force_keyframe,
   const auto duration =
       static_cast<unsigned long>(kVideoClockRate / static_cast<unsigned>(options_.fps));
   const vpx_enc_frame_flags_t flags = force_keyframe ? VPX_EFLAG_FORCE_KF : 0;
-  if (vpx_codec_encode(&c.ctx, &img, c.pts, duration, flags, VPX_DL_REALTIME) != VPX_CODEC_OK) {
+  if (vpx_codec_encode(&c.ctx, &img, pts, duration, flags, VPX_DL_REALTIME) != VPX_CODEC_OK) {
     return false;
   }
   out.data.clear();
