@@ -27,6 +27,7 @@ function renderEvent(event) {
   // The WebRTC player; it says so if the event is not live.
   const watch = document.createElement("a");
   watch.href = `/player.html?event=${encodeURIComponent(event.slug)}`;
+  watch.className = "watch";
   watch.textContent = "Watch (WebRTC)";
   item.append(title, slug, description, watch);
   return item;
