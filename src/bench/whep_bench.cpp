@@ -97,6 +97,7 @@ Result<nlohmann::json> runWhepBench(const WhepBenchOptions& o, const WhepProgres
     options.event = o.event;
     options.decrypt_every = o.decrypt_every;
     options.offer_codec = o.codec;
+    options.gro = o.gro;
     // 127.0.0.2, .3, ...: each address has its own 64k UDP ports.
     options.source_address = asio::ip::address_v4(0x7f000002u + static_cast<unsigned>(i % addresses));
     auto& io = *contexts[i % contexts.size()];
@@ -144,6 +145,7 @@ Result<nlohmann::json> runWhepBench(const WhepBenchOptions& o, const WhepProgres
   std::vector<double> answered, connected, first_rtp, first_keyframe;
   std::map<std::string, int> failures;
   std::uint64_t received = 0, expected = 0, decrypted = 0, decrypt_failures = 0, keyframes = 0;
+  std::uint64_t datagrams = 0, reads = 0;
   double worst_loss = 0;
   constexpr int kDeciles = 10;
   std::vector<std::vector<double>> by_decile(kDeciles);
@@ -169,6 +171,8 @@ Result<nlohmann::json> runWhepBench(const WhepBenchOptions& o, const WhepProgres
     decrypted += c.decrypted;
     decrypt_failures += c.decrypt_failures;
     keyframes += c.keyframes;
+    datagrams += c.rtp_packets;
+    reads += c.reads;
     if (c.expected > 0) {
       worst_loss = std::max(worst_loss, 1.0 - double(std::min(got, c.expected)) / double(c.expected));
     }
@@ -194,7 +198,9 @@ Result<nlohmann::json> runWhepBench(const WhepBenchOptions& o, const WhepProgres
                    {"loss_ratio", expected ? double(expected - std::min(received, expected)) / double(expected) : 0.0},
                    {"worst_viewer_loss_ratio", worst_loss},
                    {"decrypted", decrypted}, {"decrypt_failures", decrypt_failures},
-                   {"keyframes", keyframes}}},
+                   {"keyframes", keyframes},
+                   {"datagrams_per_read", reads ? double(datagrams) / double(reads) : 0.0}}},
+      {"gro", o.gro},
   };
   auto process = [](const ProcessSampler& sampler) {
     double peak_cpu = 0;
@@ -205,7 +211,14 @@ Result<nlohmann::json> runWhepBench(const WhepBenchOptions& o, const WhepProgres
     return nlohmann::json{{"cpu_s", cpu_s}, {"mean_cpu_pct", wall_s > 0 ? 100 * cpu_s / wall_s : 0},
                           {"peak_cpu_pct", peak_cpu}, {"peak_rss_mb", sampler.peakRssBytes() / 1e6}};
   };
-  if (server) report["server"] = process(*server);
+  if (server) {
+    report["server"] = process(*server);
+    // The server's whole CPU time over the packets delivered: the figure to hold against a
+    // target of packets per second per core.
+    const double cpu_s = report["server"]["cpu_s"].get<double>();
+    report["server"]["us_per_packet"] = received ? 1e6 * cpu_s / double(received) : 0.0;
+    report["server"]["packets_per_cpu_s"] = cpu_s > 0 ? double(received) / cpu_s : 0.0;
+  }
   report["tool"] = process(self);
   return report;
 }
@@ -240,12 +253,20 @@ std::string formatWhepBenchReport(const nlohmann::json& r) {
       p["received"].get<std::uint64_t>(), p["expected"].get<std::uint64_t>(),
       100 * p["loss_ratio"].get<double>(), 100 * p["worst_viewer_loss_ratio"].get<double>(),
       p["decrypted"].get<std::uint64_t>(), p["decrypt_failures"].get<std::uint64_t>());
+  out += fmt::format("bots read {:.2f} datagrams per read (UDP_GRO {})\n",
+                     p["datagrams_per_read"].get<double>(), r["gro"].get<bool>() ? "on" : "off");
   for (const char* who : {"server", "tool"}) {
     if (!r.contains(who)) continue;
     const auto& s = r[who];
     out += fmt::format("{}: CPU {:.1f} s, mean {:.0f}%, peak {:.0f}%; peak RSS {:.0f} MB\n", who,
                        s["cpu_s"].get<double>(), s["mean_cpu_pct"].get<double>(),
                        s["peak_cpu_pct"].get<double>(), s["peak_rss_mb"].get<double>());
+    if (s.contains("us_per_packet")) {
+      out += fmt::format("  {:.2f} µs of server CPU per packet delivered ({:.0f}k packets per "
+                         "CPU-second)\n",
+                         s["us_per_packet"].get<double>(),
+                         s["packets_per_cpu_s"].get<double>() / 1000);
+    }
   }
   return out;
 }

@@ -28,6 +28,7 @@ struct WhepBenchOptions {
   int decrypt_every = 16;
   int source_addresses = 0;            // 0: one per 5,000 bots (each needs a UDP port)
   std::string codec = "VP8";
+  bool gro = true;  // bots read coalesced datagrams (UDP_GRO)
   int server_pid = 0;
   std::chrono::milliseconds sample_interval{500};
 };

@@ -15,7 +15,13 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <netinet/udp.h>
 #include <openssl/rand.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace throng::bench {
 
@@ -113,6 +119,11 @@ void WhepViewer::start() {
   socket_.open(options_.source_address.is_v6() ? udp::v6() : udp::v4(), ec);
   if (!ec) socket_.bind(udp::endpoint(options_.source_address, 0), ec);
   if (ec) return fail("UDP bind " + options_.source_address.to_string() + ": " + ec.message());
+  const int gro = options_.gro ? 1 : 0;
+  if (gro && ::setsockopt(socket_.native_handle(), SOL_UDP, UDP_GRO, &gro, sizeof(gro)) != 0) {
+    return fail(std::string("UDP_GRO: ") + std::strerror(errno));
+  }
+  buffer_.resize(gro ? 65536 : 2048);
   post();
 }
 
@@ -243,17 +254,57 @@ void WhepViewer::onTimer() {
 }
 
 void WhepViewer::receive() {
-  socket_.async_receive_from(
-      asio::buffer(buffer_), from_,
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t size) {
-        if (ec == asio::error::operation_aborted || self->state_ == State::kStopped) return;
-        if (!ec && !self->silent_ && self->from_ == self->server_) self->onDatagram(size);
-        self->receive();
-      });
+  socket_.async_wait(udp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (ec == asio::error::operation_aborted) return;
+                       if (self->state_ == State::kStopped) return;
+                       self->drainSocket();
+                       self->receive();
+                     });
 }
 
-void WhepViewer::onDatagram(std::size_t size) {
-  const std::span<const std::uint8_t> datagram(buffer_.data(), size);
+// Reads what has arrived, a bounded number of times per wakeup so one busy bot cannot starve
+// the others on this thread.
+void WhepViewer::drainSocket() {
+  constexpr int kReadsPerWakeup = 64;
+  for (int i = 0; i < kReadsPerWakeup && state_ != State::kStopped; ++i) {
+    sockaddr_storage from{};
+    iovec vector{buffer_.data(), buffer_.size()};
+    alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(int))];
+    msghdr message{};
+    message.msg_name = &from;
+    message.msg_namelen = sizeof(from);
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    const auto n = ::recvmsg(socket_.native_handle(), &message, MSG_DONTWAIT);
+    if (n <= 0) return;  // EAGAIN: all read
+    ++counts_.reads;
+    udp::endpoint sender;
+    if (message.msg_namelen > sender.capacity()) continue;
+    std::memcpy(sender.data(), &from, message.msg_namelen);
+    sender.resize(message.msg_namelen);
+    if (silent_ || sender != server_) continue;
+    // udp(7) UDP_GRO: the run's segment size; every datagram but the last has that length.
+    auto segment = static_cast<std::size_t>(n);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
+      if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+        int size = 0;
+        std::memcpy(&size, CMSG_DATA(c), sizeof(size));
+        if (size > 0) segment = static_cast<std::size_t>(size);
+      }
+    }
+    for (std::size_t offset = 0; offset < static_cast<std::size_t>(n); offset += segment) {
+      onDatagram(buffer_.data() + offset,
+                 std::min(segment, static_cast<std::size_t>(n) - offset));
+      if (state_ == State::kStopped) return;
+    }
+  }
+}
+
+void WhepViewer::onDatagram(std::uint8_t* data, std::size_t size) {
+  const std::span<const std::uint8_t> datagram(data, size);
   switch (rtc::classifyPacket(datagram)) {
     case rtc::PacketClass::kStun: {
       auto message = rtc::parseStun(datagram);
@@ -284,7 +335,7 @@ void WhepViewer::onDatagram(std::size_t size) {
       return;
     }
     case rtc::PacketClass::kRtp:
-      if (state_ == State::kReceiving) onRtp(buffer_.data(), size);
+      if (state_ == State::kReceiving) onRtp(data, size);
       return;
     default:
       return;

@@ -36,6 +36,9 @@ struct WhepViewerOptions {
   bool consent = true;      // send consent checks (RFC 7675 §5.1)
   std::chrono::milliseconds consent_interval{5000};  // RFC 7675 §5.1: about every 5 s
   std::string offer_codec = "VP8";  // the video codec offered
+  // Receive coalesced runs of datagrams (UDP_GRO, udp(7)) and split them here, as a receiver
+  // that reads at line rate would; off = one datagram per read.
+  bool gro = true;
 };
 
 class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
@@ -74,6 +77,7 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
     std::uint64_t expected = 0;  // from the sequence-number span of each SSRC since its first
     std::uint64_t keyframes = 0;
     std::uint64_t out_of_order = 0;  // older than the newest seen: reordered or retransmitted
+    std::uint64_t reads = 0;         // successful recvmsg calls (datagrams ÷ reads = coalescing)
   };
   Counts counts() const;
   std::uint16_t lastVideoSequence() const { return video_.last; }
@@ -90,7 +94,8 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
   void post();
   void onAnswer(const std::string& body);
   void receive();
-  void onDatagram(std::size_t size);
+  void drainSocket();
+  void onDatagram(std::uint8_t* data, std::size_t size);
   void sendBindingRequest();
   void armTimer();
   void onTimer();
@@ -106,8 +111,8 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;
   boost::asio::ip::udp::endpoint server_;
-  boost::asio::ip::udp::endpoint from_;
-  std::array<std::uint8_t, 2048> buffer_{};
+  // One read: a datagram, or with UDP_GRO a coalesced run of up to 64 KiB.
+  std::vector<std::uint8_t> buffer_;
   State state_ = State::kPosting;
   std::string failure_;
   int http_status_ = 0;

@@ -118,6 +118,8 @@ void BenchCommand::addWhep(CLI::App& bench) {
                 "Spread bots over 127.0.0.2, .3, ... (0: one per 5,000 bots)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65'000));
+  w->add_flag("!--no-gro", o.gro,
+             "Bots read one datagram per read instead of coalesced runs (UDP_GRO)");
   w->add_option("--server-pid", o.server_pid, "Sample this process's CPU and RSS (/proc)")
       ->check(CLI::Range(1, 1 << 30));
   w->add_flag("--json", json_, "Print one JSON object instead of the summary");

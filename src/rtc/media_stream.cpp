@@ -105,11 +105,23 @@ void MediaStream::requestKeyframeForNewViewer() {
 bool MediaStream::requestKeyframeAfter(std::int64_t min_interval_ms) {
   const auto now = steadyMillis();
   auto last = last_keyframe_request_ms_.load(std::memory_order_relaxed);
-  if (last != 0 && now - last < min_interval_ms) return false;
+  if (last != 0 && now - last < min_interval_ms) {
+    auto deferred = deferred_interval_ms_.load(std::memory_order_relaxed);
+    while ((deferred == 0 || min_interval_ms < deferred) &&
+           !deferred_interval_ms_.compare_exchange_weak(deferred, min_interval_ms)) {
+    }
+    return false;
+  }
   if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return false;  // another won
+  deferred_interval_ms_.store(0, std::memory_order_relaxed);  // this request answers them
   keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
   if (auto* listener = keyframes_.load()) listener->onKeyframeWanted();
   return true;
+}
+
+void MediaStream::retryDeferredKeyframeRequest() {
+  const auto deferred = deferred_interval_ms_.load(std::memory_order_relaxed);
+  if (deferred != 0) requestKeyframeAfter(deferred);
 }
 
 void MediaStream::viewerJoined(int shard) {

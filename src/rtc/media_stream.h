@@ -67,9 +67,13 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   // per second (design.md §5 step 5) — an encoder asked 1,000 times a second would send
   // nothing but keyframes. A new viewer, who sees nothing until a keyframe, may ask after half
   // that: its wait is the setup time, and two keyframes a second during a join storm cost
-  // less than a second of black screen for everyone arriving.
+  // less than a second of black screen for everyone arriving. A request that comes too soon
+  // is not forgotten: it is passed on when the interval has run out (by retryDeferred…), so
+  // that a viewer who asked gets its keyframe even if nobody asks again.
   void requestKeyframe();
   void requestKeyframeForNewViewer();
+  // Any thread; the workers call it on their tick (every 100 ms).
+  void retryDeferredKeyframeRequest();
   // Before the publisher goes away: no more keyframe requests reach it.
   void detachKeyframeListener() { keyframes_.store(nullptr); }
 
@@ -96,6 +100,8 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   bool requestKeyframeAfter(std::int64_t min_interval_ms);
 
   std::atomic<std::int64_t> last_keyframe_request_ms_{0};
+  // The shortest interval of the requests held back since the last one passed on; 0 = none.
+  std::atomic<std::int64_t> deferred_interval_ms_{0};
   std::atomic<std::uint64_t> packets_{0};
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> keyframes_requested_{0};

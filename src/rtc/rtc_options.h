@@ -25,7 +25,9 @@ struct RtcOptions {
   std::chrono::milliseconds setup_timeout{15000};
   // Retransmissions answered per viewer and second (NACK, RFC 4585 §6.2.1); beyond, dropped.
   double nacks_per_second = 300;
-  bool use_libsrtp = false;  // SRTP from libsrtp2 instead of throng's own (OpenSSL EVP)
+  bool use_libsrtp = false;
+  // Send each viewer's packets of one frame as one UDP_SEGMENT message (udp(7)).
+  bool udp_segmentation = true;  // SRTP from libsrtp2 instead of throng's own (OpenSSL EVP)
 };
 
 }  // namespace throng::rtc

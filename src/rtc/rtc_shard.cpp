@@ -59,7 +59,8 @@ RtcShard::RtcShard(int index, net::Worker& worker, RtcService& service)
       worker_(worker),
       service_(service),
       socket_(worker.context()),
-      tick_timer_(worker.context()) {}
+      tick_timer_(worker.context()),
+      batch_(service.options().udp_segmentation) {}
 
 RtcShard::~RtcShard() = default;
 
@@ -320,6 +321,7 @@ void RtcShard::tick() {
     if (reason != CloseReason::kNone) closing.emplace_back(session.get(), reason);
   }
   for (auto [session, reason] : closing) closeSession(*session, reason);
+  for (auto& [key, fanout] : fanouts_) fanout.stream->retryDeferredKeyframeRequest();
   if (index_ == 0) {
     // Plans nobody claimed (the viewer never sent a binding request) free their places.
     const auto expired =

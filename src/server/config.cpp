@@ -290,6 +290,9 @@ const std::vector<Key>& schema() {
       enumKey("webrtc.srtp", {"openssl", "libsrtp"}, "openssl",
               into(&C::webrtc, &WebRtcConfig::srtp),
               "SRTP implementation: throng's own on OpenSSL EVP, or libsrtp2"),
+      boolKey("webrtc.gso", true, into(&C::webrtc, &WebRtcConfig::gso),
+              "send a viewer's packets of one frame as one segmented UDP message (UDP GSO, "
+              "Linux 4.18+); off = one datagram per packet. Falls back by itself if refused"),
       boolKey("test_source.enabled", false, into(&C::test_source, &TestSourceConfig::enabled),
               "publish the built-in test stream (moving picture with a frame counter and clock, "
               "and a tone) as the stream of event test_source.event")

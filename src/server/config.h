@@ -102,6 +102,7 @@ struct WebRtcConfig {
   std::chrono::milliseconds setup_timeout;
   std::int64_t nacks_per_second;
   std::string srtp;  // "openssl" or "libsrtp"
+  bool gso;          // UDP generic segmentation offload for the fan-out
 };
 
 struct TestSourceConfig {

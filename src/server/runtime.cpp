@@ -184,6 +184,7 @@ rtc::RtcOptions rtcOptionsFrom(const WebRtcConfig& webrtc) {
   options.setup_timeout = webrtc.setup_timeout;
   options.nacks_per_second = static_cast<double>(webrtc.nacks_per_second);
   options.use_libsrtp = webrtc.srtp == "libsrtp";
+  options.udp_segmentation = webrtc.gso;
   return options;
 }
 

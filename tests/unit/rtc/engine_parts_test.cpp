@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace throng::rtc {
 namespace {
 
@@ -110,6 +113,24 @@ TEST(MediaStream, KeyframeRequestsAreDebouncedToOnePerSecond) {
   EXPECT_EQ(listener.requests, 1);  // within 500 ms of the last request
   stream->detachKeyframeListener();
   EXPECT_EQ(stream->stats().keyframes_requested, 1u);
+}
+
+TEST(MediaStream, AHeldBackRequestIsPassedOnOnceTheIntervalRunsOut) {
+  CountingListener listener;
+  auto stream = makeStream(&listener);
+  stream->requestKeyframeForNewViewer();
+  stream->requestKeyframeForNewViewer();  // too soon: held back
+  EXPECT_EQ(listener.requests, 1);
+  stream->retryDeferredKeyframeRequest();  // still too soon
+  EXPECT_EQ(listener.requests, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(520));
+  stream->retryDeferredKeyframeRequest();  // the viewer who asked is answered
+  EXPECT_EQ(listener.requests, 2);
+  stream->retryDeferredKeyframeRequest();  // nothing is held back any more
+  std::this_thread::sleep_for(std::chrono::milliseconds(520));
+  stream->retryDeferredKeyframeRequest();
+  EXPECT_EQ(listener.requests, 2);
+  stream->detachKeyframeListener();
 }
 
 TEST(MediaStream, TracksHaveDistinctSsrcsAndPayloadTypes) {
