@@ -36,13 +36,14 @@ export async function startWhep(video, endpoint, { onState = () => {} } = {}) {
   return {
     pc,
     resource: resource.href,
-    // Inbound video and audio counters from getStats() (what the tests and the stats line show).
+    // Inbound video and audio counters from getStats() (what the tests and the stats line show),
+    // and what the server's sender reports said (remote-outbound-rtp, RFC 3550 §6.4.1).
     async stats() {
-      const out = { video: null, audio: null };
+      const out = { video: null, audio: null, sent: { video: null, audio: null } };
       (await pc.getStats()).forEach((report) => {
-        if (report.type === "inbound-rtp" && (report.kind === "video" || report.kind === "audio")) {
-          out[report.kind] = report;
-        }
+        if (report.kind !== "video" && report.kind !== "audio") return;
+        if (report.type === "inbound-rtp") out[report.kind] = report;
+        if (report.type === "remote-outbound-rtp") out.sent[report.kind] = report;
       });
       return out;
     },

@@ -337,9 +337,29 @@ void WhepViewer::onDatagram(std::uint8_t* data, std::size_t size) {
     case rtc::PacketClass::kRtp:
       if (state_ == State::kReceiving) onRtp(data, size);
       return;
+    case rtc::PacketClass::kRtcp:
+      if (state_ == State::kReceiving) onRtcp(data, size);
+      return;
     default:
       return;
   }
+}
+
+void WhepViewer::onRtcp(std::uint8_t* data, std::size_t size) {
+  std::size_t length = size;
+  if (!srtp_->unprotectRtcp(data, length)) {
+    ++counts_.decrypt_failures;
+    return;
+  }
+  rtc::forEachRtcpPacket(std::span<const std::uint8_t>(data, length),
+                         [&](const rtc::RtcpPacketView& view) {
+                           if (view.packet_type != rtc::kRtcpSr) return;
+                           const auto report = rtc::parseSenderReport(view);
+                           if (report && (report->sender_ssrc == video_ssrc_ ||
+                                          report->sender_ssrc == audio_ssrc_)) {
+                             ++counts_.sender_reports;
+                           }
+                         });
 }
 
 void WhepViewer::onRtp(std::uint8_t* data, std::size_t size) {

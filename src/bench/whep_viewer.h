@@ -78,6 +78,7 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
     std::uint64_t keyframes = 0;
     std::uint64_t out_of_order = 0;  // older than the newest seen: reordered or retransmitted
     std::uint64_t reads = 0;         // successful recvmsg calls (datagrams ÷ reads = coalescing)
+    std::uint64_t sender_reports = 0;  // authenticated SRs about the stream's video or audio
   };
   Counts counts() const;
   std::uint16_t lastVideoSequence() const { return video_.last; }
@@ -100,6 +101,7 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
   void armTimer();
   void onTimer();
   void onRtp(std::uint8_t* data, std::size_t size);
+  void onRtcp(std::uint8_t* data, std::size_t size);
   void fail(std::string why);
   void sendDatagrams(const std::vector<std::string>& datagrams);
   void sendRtcp(std::string packet);

@@ -5,6 +5,7 @@
 
 #include <openssl/rand.h>
 
+#include <cmath>
 #include <cstring>
 
 namespace throng::rtc {
@@ -45,6 +46,24 @@ MediaStream::MediaStream(std::string slug, std::vector<TrackDescription> tracks,
     next_sequence_.push_back(static_cast<std::uint16_t>(randomUint32()));
   }
   for (std::size_t i = 0; i < shards_.size(); ++i) viewers_per_shard_[i].store(0);
+  clocks_.resize(tracks_.size());
+}
+
+std::optional<std::uint32_t> MediaStream::rtpTimestampAt(
+    int track, std::chrono::steady_clock::time_point when) const {
+  if (track < 0 || static_cast<std::size_t>(track) >= tracks_.size()) return std::nullopt;
+  const auto index = static_cast<std::size_t>(track);
+  ClockReference reference;
+  {
+    std::lock_guard lock(clock_mutex_);
+    reference = clocks_[index];
+  }
+  if (!reference.valid) return std::nullopt;
+  const double elapsed_s = std::chrono::duration<double>(when - reference.captured).count();
+  const auto ticks = static_cast<std::int64_t>(
+      std::llround(elapsed_s * static_cast<double>(tracks_[index].clock_rate)));
+  // Modulo 2^32, as RTP timestamps are (a negative offset wraps the right way).
+  return static_cast<std::uint32_t>(reference.rtp_timestamp + static_cast<std::uint32_t>(ticks));
 }
 
 int MediaStream::trackOfSsrc(std::uint32_t ssrc) const {
@@ -64,6 +83,20 @@ void MediaStream::publish(std::vector<StreamPayload> payloads) {
   std::vector<MediaPacketRef> packets;
   packets.reserve(payloads.size());
   std::uint64_t bytes = 0;
+  {
+    // The newest packet of each track is the clock reference for sender reports.
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(clock_mutex_);
+    for (const auto& payload : payloads) {
+      if (payload.track < 0 || static_cast<std::size_t>(payload.track) >= clocks_.size()) continue;
+      auto& reference = clocks_[static_cast<std::size_t>(payload.track)];
+      reference.valid = true;
+      reference.rtp_timestamp = payload.rtp_timestamp;
+      reference.captured = payload.captured == std::chrono::steady_clock::time_point{}
+                               ? now
+                               : payload.captured;
+    }
+  }
   for (auto& payload : payloads) {
     if (payload.track < 0 || static_cast<std::size_t>(payload.track) >= tracks_.size()) continue;
     const auto track = static_cast<std::size_t>(payload.track);

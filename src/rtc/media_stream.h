@@ -13,7 +13,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace throng::rtc {
@@ -35,7 +38,14 @@ struct StreamPayload {
   std::uint32_t rtp_timestamp = 0;
   bool marker = false;
   bool keyframe_start = false;
+  // When the media was captured, on the steady clock (unset: when published). With
+  // rtp_timestamp it ties the track's RTP clock to wall time for sender reports.
+  std::chrono::steady_clock::time_point captured{};
 };
+
+// The CNAME of every stream's tracks (RFC 3550 §6.5.1): one name, so the player synchronizes
+// audio with video.
+inline constexpr std::string_view kStreamCname = "throng";
 
 // Implemented by the publisher: viewers asked for a keyframe (already debounced).
 class KeyframeListener {
@@ -59,6 +69,11 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   int trackOfSsrc(std::uint32_t ssrc) const;
   // The payload type the stream's own packets carry for `track` (rewritten per viewer).
   std::uint8_t payloadType(int track) const;
+  // Any thread. The RTP timestamp `track` reads at `when`, extrapolated from its latest
+  // published packet (RFC 3550 §6.4.1: the SR's RTP time "corresponds to the same time as the
+  // NTP timestamp"); nothing before the first packet.
+  std::optional<std::uint32_t> rtpTimestampAt(int track,
+                                              std::chrono::steady_clock::time_point when) const;
 
   // Publisher thread: one encoded frame (or audio block) cut into payloads.
   void publish(std::vector<StreamPayload> payloads);
@@ -98,6 +113,14 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   std::unique_ptr<std::atomic<std::int64_t>[]> viewers_per_shard_;
   std::atomic<KeyframeListener*> keyframes_;
   bool requestKeyframeAfter(std::int64_t min_interval_ms);
+
+  struct ClockReference {  // one published packet's RTP time and capture instant
+    bool valid = false;
+    std::uint32_t rtp_timestamp = 0;
+    std::chrono::steady_clock::time_point captured;
+  };
+  mutable std::mutex clock_mutex_;  // read about once a second per viewer and track
+  std::vector<ClockReference> clocks_;  // per track
 
   std::atomic<std::int64_t> last_keyframe_request_ms_{0};
   // The shortest interval of the requests held back since the last one passed on; 0 = none.

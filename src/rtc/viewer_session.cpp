@@ -5,6 +5,7 @@
 #include "rtc/rtc_service.h"
 #include "rtc/rtc_shard.h"
 #include "rtc/rtcp.h"
+#include "rtc/rtp.h"
 #include "rtc/send_batch.h"
 #include "rtc/srtp.h"
 #include "rtc/stun.h"
@@ -19,6 +20,19 @@ namespace {
 constexpr std::size_t kMaxEndpoints = 8;
 // Retransmissions: a burst covers a lost run of a keyframe (about 150 packets at 2.5 Mbps).
 constexpr double kRetransmitBurst = 200;
+// Sender reports: RFC 3550 §6.2 would allow a few per second at this bandwidth; one a second
+// lets a player synchronize audio and video within a second of joining.
+constexpr auto kSenderReportInterval = std::chrono::seconds(1);
+
+// RFC 3550 §4: NTP time, seconds since 1900 in the high 32 bits, the fraction in the low.
+std::uint64_t ntpTime(std::chrono::system_clock::time_point when) {
+  constexpr std::uint64_t kUnixToNtpSeconds = 2208988800ULL;
+  const auto since_epoch =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
+  const auto seconds = static_cast<std::uint64_t>(since_epoch / 1'000'000'000);
+  const auto nanos = static_cast<std::uint64_t>(since_epoch % 1'000'000'000);
+  return ((seconds + kUnixToNtpSeconds) << 32) | ((nanos << 32) / 1'000'000'000);
+}
 
 }  // namespace
 
@@ -45,6 +59,7 @@ ViewerSession::ViewerSession(std::unique_ptr<SessionPlan> plan, RtcShard& shard,
       retransmit_budget_(shard.service().options().nacks_per_second, kRetransmitBurst, now) {
   const auto& tracks = plan_->stream->tracks();
   waiting_for_keyframe_.resize(tracks.size());
+  sent_.resize(tracks.size());
   for (std::size_t i = 0; i < tracks.size(); ++i) {
     waiting_for_keyframe_[i] = tracks[i].kind == MediaKind::kVideo;
   }
@@ -107,6 +122,9 @@ bool ViewerSession::protectAndQueue(const MediaPacket& packet, int payload_type,
   std::size_t length = size;
   if (!srtp_->protectRtp(slot, length)) return false;
   batch.commit(length, media_endpoint_);
+  auto& sent = sent_[static_cast<std::size_t>(packet.track)];
+  ++sent.packets;
+  sent.octets += static_cast<std::uint32_t>(size - kRtpFixedHeaderSize);
   return true;
 }
 
@@ -193,9 +211,40 @@ CloseReason ViewerSession::tick(Clock::time_point now, std::vector<std::string>&
     }
   } else if (dtls_->state() == DtlsSession::State::kClosed) {
     return CloseReason::kClosedByViewer;
+  } else {
+    appendSenderReports(now, out);
   }
   if (now - last_consent_ > options.consent_timeout) return CloseReason::kConsentExpired;
   return CloseReason::kNone;
+}
+
+// One compound SRTCP packet per track that has sent something: SR + SDES CNAME (RFC 3550
+// §6.1: every compound packet carries a CNAME). The RTP time is the stream's clock at this
+// instant, so the player maps both tracks onto one timeline (lip sync).
+void ViewerSession::appendSenderReports(Clock::time_point now, std::vector<std::string>& out) {
+  if (now - last_sender_report_ < kSenderReportInterval) return;
+  last_sender_report_ = now;
+  const std::uint64_t ntp = ntpTime(std::chrono::system_clock::now());
+  const auto& stream = *plan_->stream;
+  for (std::size_t track = 0; track < sent_.size(); ++track) {
+    if (sent_[track].packets == 0) continue;
+    const auto rtp_time = stream.rtpTimestampAt(static_cast<int>(track), now);
+    if (!rtp_time) continue;
+    RtcpSenderReport report;
+    report.sender_ssrc = stream.ssrc(static_cast<int>(track));
+    report.ntp_time = ntp;
+    report.rtp_timestamp = *rtp_time;
+    report.packet_count = sent_[track].packets;
+    report.octet_count = sent_[track].octets;
+    std::string packet;
+    appendSenderReport(packet, report);
+    appendSdesCname(packet, report.sender_ssrc, kStreamCname);
+    std::size_t length = packet.size();
+    packet.resize(length + kSrtpMaxOverhead);
+    if (!srtp_->protectRtcp(reinterpret_cast<std::uint8_t*>(packet.data()), length)) continue;
+    packet.resize(length);
+    out.push_back(std::move(packet));
+  }
 }
 
 void ViewerSession::close(std::vector<std::string>& out) {

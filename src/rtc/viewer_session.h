@@ -59,8 +59,9 @@ class ViewerSession {
   // protects it and queues it. A video track starts at a keyframe.
   void sendMedia(const MediaPacket& packet, SendBatch& batch);
 
-  // Housekeeping (the worker's tick): DTLS retransmissions into `out`; returns why the session
-  // must close (setup or consent timeout, DTLS failure), or kNone.
+  // Housekeeping (the worker's tick): DTLS retransmissions and, about once a second, sender
+  // reports into `out`; returns why the session must close (setup or consent timeout, DTLS
+  // failure), or kNone.
   CloseReason tick(Clock::time_point now, std::vector<std::string>& out);
   // Close: a DTLS close_notify into `out`.
   void close(std::vector<std::string>& out);
@@ -83,6 +84,7 @@ class ViewerSession {
 
  private:
   bool protectAndQueue(const MediaPacket& packet, int payload_type, SendBatch& batch);
+  void appendSenderReports(Clock::time_point now, std::vector<std::string>& out);
   void onNack(std::span<const std::uint8_t> rtcp, Clock::time_point now);
 
   std::unique_ptr<SessionPlan> plan_;
@@ -96,6 +98,12 @@ class ViewerSession {
   std::unique_ptr<DtlsSession> dtls_;
   std::unique_ptr<SrtpSession> srtp_;
   std::vector<bool> waiting_for_keyframe_;  // per stream track
+  struct Sent {  // per stream track, for sender reports (RFC 3550 §6.4.1)
+    std::uint32_t packets = 0;  // modulo 2^32, as the SR carries them
+    std::uint32_t octets = 0;   // payload octets
+  };
+  std::vector<Sent> sent_;
+  Clock::time_point last_sender_report_{};
   TokenBucket retransmit_budget_;
   Stats stats_;
 };

@@ -129,7 +129,7 @@ void onPost(RtcService& service, RequestContext& context, Responder responder) {
   params.ice_pwd = plan->local_pwd;
   params.fingerprint_sha256 = service.certificate().fingerprintSha256();
   params.candidates = service.candidates();
-  params.cname = "throng";
+  params.cname = std::string(kStreamCname);
   params.session_id = std::stoull(randomHexToken(7), nullptr, 16);
   for (std::size_t i = 0; i < stream->tracks().size(); ++i) {
     const auto& description = stream->tracks()[i];

@@ -72,6 +72,7 @@ void TestStream::onMediaPayloads(media::PayloadBatch batch) {
     out.rtp_timestamp = payload.rtp_timestamp;
     out.marker = payload.marker;
     out.keyframe_start = payload.keyframe_start;
+    out.captured = batch.captured;
     payloads.push_back(std::move(out));
   }
   stream_->publish(std::move(payloads));

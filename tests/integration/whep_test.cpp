@@ -175,6 +175,9 @@ TEST_F(WhepTest, ViewerGetsVerifiedMediaRetransmissionsAndKeyframes) {
   EXPECT_EQ(later.decrypt_failures, 0u);
   EXPECT_LE(later.expected - std::min(later.expected, later.video_packets + later.audio_packets),
             later.expected / 100);
+  // Sender reports (RFC 3550 §6.4.1) for both tracks, about once a second, SRTCP-authenticated.
+  EXPECT_TRUE(runUntil(io_, [&] { return bot->counts().sender_reports >= 4; },
+                       std::chrono::seconds(3)));
 
   bot->stop();
   EXPECT_TRUE(runUntil(io_, [&] { return metric(server_, "throng_webrtc_sessions") == 0; },

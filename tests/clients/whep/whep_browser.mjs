@@ -97,6 +97,13 @@ test("Chromium plays the test stream through WHEP", async () => {
     assert.ok(lossRatio < 0.01, `loss on loopback: ${later.packetsLost}/${later.packetsReceived}`);
     const audio = await page.evaluate(async () => (await window.player.stats()).audio);
     assert.ok(audio && audio.packetsReceived > 50, "Opus packets arrive");
+    // The server's sender reports reach the browser for both tracks (what lip sync runs on).
+    const sent = await page.evaluate(async () => (await window.player.stats()).sent);
+    for (const kind of ["video", "audio"]) {
+      assert.ok(sent[kind] && sent[kind].reportsSent >= 2,
+                `sender reports for ${kind}: ${JSON.stringify(sent[kind])}`);
+      assert.ok(sent[kind].packetsSent > 0, `${kind} SR packet count`);
+    }
     // Let the stats line show, then keep what a viewer sees.
     await new Promise((r) => setTimeout(r, 1200));
     await page.screenshot({ path: join(artifactDir, "whep-player.png") });
