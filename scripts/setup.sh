@@ -30,4 +30,16 @@ if [ ! -d "$clients/node_modules" ] || [ "$clients/package-lock.json" -nt "$clie
   echo "setup: npm ci in tests/clients"
   (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The pages' npm libraries, exactly as locked, bundled into web/assets/ (esbuild). Rebuilt when
+# a source is newer than the bundle.
+frontend="$here/../frontend"
+if [ ! -d "$frontend/node_modules" ] || [ "$frontend/package-lock.json" -nt "$frontend/node_modules" ]; then
+  echo "setup: npm ci in frontend"
+  (cd "$frontend" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+bundle="$here/../web/assets/watch.js"
+if [ ! -f "$bundle" ] || [ -n "$(find "$frontend/src" "$frontend/build.mjs" "$frontend/package-lock.json" -newer "$bundle" -print -quit)" ]; then
+  echo "setup: bundling the web pages' scripts (web/assets/)"
+  (cd "$frontend" && npm run --silent build)
+fi
 echo "setup: done"

@@ -24,11 +24,11 @@ function renderEvent(event) {
   slug.textContent = `/live/${event.slug}`;
   const description = document.createElement("p");
   description.textContent = event.description;
-  // The WebRTC player; it says so if the event is not live.
+  // The watch page: the player and the chat; it says so if the event is not live.
   const watch = document.createElement("a");
-  watch.href = `/player.html?event=${encodeURIComponent(event.slug)}`;
+  watch.href = `/live/${encodeURIComponent(event.slug)}`;
   watch.className = "watch";
-  watch.textContent = "Watch (WebRTC)";
+  watch.textContent = "Watch";
   item.append(title, slug, description, watch);
   return item;
 }

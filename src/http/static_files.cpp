@@ -81,7 +81,12 @@ StaticFiles::StaticFiles(fs::path root) : root_(fs::weakly_canonical(std::move(r
 
 void StaticFiles::serve(RequestContext& context, Responder responder) const {
   // The path was normalized by parseRequestTarget: it starts with '/' and has no "..".
-  fs::path file = root_ / fs::path(context.target.path).relative_path();
+  serveFile(context, std::move(responder), fs::path(context.target.path).relative_path());
+}
+
+void StaticFiles::serveFile(RequestContext& context, Responder responder,
+                            const fs::path& relative) const {
+  fs::path file = root_ / relative;
   std::error_code ec;
   if (fs::is_directory(file, ec)) file /= "index.html";
 

@@ -19,6 +19,10 @@ class StaticFiles {
 
   // A Handler serving context.target.path below the root; a directory serves its index.html.
   void serve(RequestContext& context, Responder responder) const;
+  // Serves `relative` (below the root) whatever the request's path: a page that reads its
+  // parameters from the URL, such as /live/<event>.
+  void serveFile(RequestContext& context, Responder responder,
+                 const std::filesystem::path& relative) const;
 
  private:
   std::filesystem::path root_;  // canonical

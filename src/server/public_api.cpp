@@ -14,7 +14,7 @@ namespace beast_http = boost::beast::http;
 using nlohmann::json;
 using store::EventRecord;
 
-void addPublicApi(http::Router& router, store::Storage& storage) {
+void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo chat) {
   auto* db = &storage;
   router.add(beast_http::verb::get, "/api/public/events",
              [db](http::RequestContext&, http::Responder responder) {
@@ -35,7 +35,7 @@ void addPublicApi(http::Router& router, store::Storage& storage) {
              });
   router.addPrefix(
       beast_http::verb::get, "/api/public/events/",
-      [db](http::RequestContext& context, http::Responder responder) {
+      [db, chat](http::RequestContext& context, http::Responder responder) {
         if (!store::isValidSlug(context.route_tail)) {
           responder.error(beast_http::status::not_found, "no such event");
           return;
@@ -43,11 +43,35 @@ void addPublicApi(http::Router& router, store::Storage& storage) {
         auto ex = responder.executor();
         db->run<std::optional<EventRecord>>(
             ex, [slug = context.route_tail](store::Database& d) { return store::findEvent(d, slug); },
-            [responder = std::move(responder)](Result<std::optional<EventRecord>> found) mutable {
-              answerEvent(responder, found, publicEventJson, 503);
+            [responder = std::move(responder),
+             chat](Result<std::optional<EventRecord>> found) mutable {
+              if (!found || !found->has_value()) {
+                answerEvent(responder, found, publicEventJson, 503);
+                return;
+              }
+              const auto& event = **found;
+              auto out = publicEventJson(event);
+              out["chat"] = {{"websocket_path", chat.websocket_path},
+                             {"anonymous_domain", chat.anonymous_domain},
+                             {"room", event.slug + "@" + chat.muc_domain}};
+              out["whep_path"] = "/whep/" + event.slug;
+              responder.json(beast_http::status::ok, out.dump());
             });
       },
       "/api/public/events/{slug}");
+}
+
+void addWatchPageRoute(http::Router& router, const http::StaticFiles& files) {
+  router.addPrefix(
+      beast_http::verb::get, "/live/",
+      [&files](http::RequestContext& context, http::Responder responder) {
+        if (!store::isValidSlug(context.route_tail)) {
+          responder.error(beast_http::status::not_found, "no such event");
+          return;
+        }
+        files.serveFile(context, std::move(responder), "live.html");
+      },
+      "/live/{slug}");
 }
 
 void addBusyRoute(http::Router& router) {

@@ -3,12 +3,26 @@
 #pragma once
 
 #include "http/router.h"
+#include "http/static_files.h"
 #include "store/storage.h"
+
+#include <string>
 
 namespace throng::server {
 
-// Non-owning: `storage` outlives the routes.
-void addPublicApi(http::Router& router, store::Storage& storage);
+// Where a watch page finds an event's chat: XMPP over WebSocket, anonymous login, the room.
+struct PublicChatInfo {
+  std::string websocket_path;    // on this HTTP port
+  std::string anonymous_domain;  // SASL ANONYMOUS logs in here
+  std::string muc_domain;        // the event's room is <slug>@muc_domain
+};
+
+// Non-owning: `storage` outlives the routes. GET /api/public/events lists events; GET
+// /api/public/events/<slug> gives one, with its chat (PublicChatInfo) and WHEP endpoint.
+void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo chat);
+
+// GET /live/<event>: the watch page (web/live.html), which reads the event from its URL.
+void addWatchPageRoute(http::Router& router, const http::StaticFiles& files);
 
 // GET /debug/busy?ms=N: spins the worker that serves it for N ms (at most 10 s), to prove
 // that a saturated data plane does not starve the control plane. Off by default.

@@ -287,7 +287,6 @@ void Runtime::start() {
 
   // Public routes.
   p.static_files = std::make_unique<http::StaticFiles>(cfg.http.web_root);
-  addPublicApi(p.public_router, *p.storage);
   if (cfg.debug.busy_route) {
     spdlog::warn("debug.busy_route is on: GET /debug/busy can saturate workers");
     addBusyRoute(p.public_router);
@@ -305,6 +304,10 @@ void Runtime::start() {
       cfg.xmpp.anonymous_domain.empty() ? "anon." + cfg.xmpp.domain : cfg.xmpp.anonymous_domain;
   chat_options.muc_domain =
       cfg.xmpp.muc_domain.empty() ? "rooms." + cfg.xmpp.domain : cfg.xmpp.muc_domain;
+  addPublicApi(p.public_router, *p.storage,
+               {std::string(chat::kXmppWebSocketPath), chat_options.anonymous_domain,
+                chat_options.muc_domain});
+  addWatchPageRoute(p.public_router, *p.static_files);
   chat_options.rate_stanzas_per_second = static_cast<double>(cfg.xmpp.rate_stanzas_per_second);
   chat_options.rate_stanzas_burst = static_cast<double>(cfg.xmpp.rate_stanzas_burst);
   chat_options.rate_bytes_per_second = static_cast<double>(cfg.xmpp.rate_bytes_per_second);

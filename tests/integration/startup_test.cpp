@@ -41,6 +41,16 @@ TEST(Startup, DemoCreatesTheDemoEventAndPrintsTheUrl) {
   auto json = nlohmann::json::parse(events.response.body());
   EXPECT_EQ(json["slug"], "demo");
   EXPECT_FALSE(json.contains("stream_key"));  // secrets are not public
+  // What the watch page needs to find the chat and the stream.
+  EXPECT_EQ(json["chat"]["room"], "demo@rooms.localhost");
+  EXPECT_EQ(json["chat"]["anonymous_domain"], "anon.localhost");
+  EXPECT_EQ(json["chat"]["websocket_path"], "/xmpp-websocket");
+  EXPECT_EQ(json["whep_path"], "/whep/demo");
+  // The watch page is served for any event address; a malformed slug is 404.
+  auto page = httpGet(server.httpPort(), "/live/demo");
+  ASSERT_EQ(page.response.result_int(), 200);
+  EXPECT_NE(page.response.body().find("/assets/watch.js"), std::string::npos);
+  EXPECT_EQ(httpGet(server.httpPort(), "/live/no%20such").response.result_int(), 404);
   const std::string url = server.ready()["url"];
   EXPECT_NE(server.logText().find("Open " + url), std::string::npos) << server.logText();
 }
