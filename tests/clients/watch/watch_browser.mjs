@@ -1,7 +1,8 @@
 // The watch page (/live/<event>) in headless Chromium, as a viewer uses it: the WebRTC player
 // plays the event's test stream, the page joins the event's chat anonymously under a generated
 // name, the viewer picks a name and chats with an occupant on another XMPP client
-// (@xmpp/client), and nothing on the page logs an error. Screenshots (desktop and phone) are
+// (@xmpp/client); a moderator removes the viewer's message and it disappears from the page;
+// nothing on the page logs an error. Screenshots (desktop and phone) are
 // kept in the test artifacts.
 //
 // Run by ctest as watch_browser_test; by hand from tests/clients (after scripts/setup.sh has
@@ -15,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { xml } from "@xmpp/client";
 import { startThrong } from "../throng_server.mjs";
-import { mucClients, MUC_NS, statusCodes, bodyIs } from "../muc_client.mjs";
+import { mucClients, MUC_NS, statusCodes, bodyIs, join as joinRoom, iq } from "../muc_client.mjs";
 
 const artifactDir =
   process.env.THRONG_ARTIFACT_DIR ??
@@ -41,6 +42,8 @@ before(async () => {
   mkdirSync(artifactDir, { recursive: true });
   server = await startThrong({
     events: ["demo"],
+    accounts: { mod: "moderator-secret-1" },
+    xmpp: ['admins = "mod@localhost"'],
     toml: ["[test_source]", "enabled = true", 'event = "demo"', 'codec = "vp8"',
            "width = 640", "height = 360", "video_bitrate_kbps = 800"],
   });
@@ -130,6 +133,21 @@ test("a viewer watches the stream and chats on /live/demo", async () => {
     assert.equal(row.nick, "Grace");
     assert.equal(row.initials, "G");
     assert.ok(row.colour, "the name has its XEP-0392 colour");
+
+    // A moderator (a service admin on another client) removes the viewer's message (XEP-0425):
+    // the text disappears from the page.
+    const mod = await clients.account("mod", "moderator-secret-1", "ws");
+    await joinRoom(mod, ROOM, "Moderator");
+    const stanzaId = heard.getChildren("stanza-id", "urn:xmpp:sid:0")
+      .find((s) => s.attrs.by === ROOM).attrs.id;
+    const done = await iq(mod, { type: "set", to: ROOM },
+      xml("moderate", { xmlns: "urn:xmpp:message-moderate:1", id: stanzaId },
+          xml("retract", { xmlns: "urn:xmpp:message-retract:1" })));
+    assert.equal(done.attrs.type, "result");
+    await page.waitForSelector(".messages li.removed");
+    const texts = await page.$$eval(".messages li .text", (nodes) => nodes.map((n) => n.textContent));
+    assert.ok(!texts.includes("hello from the watch page"), `still shown: ${texts}`);
+    assert.ok(texts.includes("(removed by a moderator)"));
 
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(artifactDir, "watch-page.png") });
