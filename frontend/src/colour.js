@@ -6,6 +6,11 @@ import { Hsluv } from "hsluv";
 
 const cache = new Map();
 
+// The colour already worked out for `identifier`, or undefined (then use consistentColour).
+export function cachedColour(identifier) {
+  return cache.get(identifier);
+}
+
 export async function consistentColour(identifier) {
   if (cache.has(identifier)) return cache.get(identifier);
   const digest = new Uint8Array(

@@ -1,12 +1,15 @@
 // The watch page (/live/<event>): the WebRTC player and the event's chat side by side.
 // Bundled with its npm libraries into web/assets/watch.js (npm run build).
 import { startWhep } from "/whep-player.js";
-import { consistentColour, initials } from "./colour.js";
+import { cachedColour, consistentColour, initials } from "./colour.js";
 import { joinRoom } from "./room.js";
 
 // The list keeps the newest messages only, so a busy room (50 messages a second) costs the
-// page a bounded DOM and bounded work per message.
+// page a bounded DOM and bounded work per message. New rows are added in batches, at most
+// every FLUSH_MS: one layout read and one scroll per batch instead of per message (a chat at
+// 50 messages a second is not read message by message anyway).
 const MAX_MESSAGES = 200;
+const FLUSH_MS = 100;
 const RETRY_MS = 5000;
 
 const $ = (id) => document.getElementById(id);
@@ -76,11 +79,28 @@ async function play(event) {
 const messages = $("messages");
 const byId = new Map();  // stanza-id → <li>, for moderation
 
+let pending = [];
+let flushTimer = null;
+
 function append(item, id) {
-  const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-  messages.append(item);
   if (id) byId.set(id, item);
-  while (messages.childElementCount > MAX_MESSAGES) {
+  pending.push(item);
+  if (pending.length > MAX_MESSAGES) {
+    for (const dropped of pending.splice(0, pending.length - MAX_MESSAGES)) {
+      if (dropped.dataset.id) byId.delete(dropped.dataset.id);
+    }
+  }
+  flushTimer ??= setTimeout(flush, FLUSH_MS);
+}
+
+function flush() {
+  flushTimer = null;
+  const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+  const batch = document.createDocumentFragment();
+  batch.append(...pending);
+  pending = [];
+  messages.append(batch);
+  for (let extra = messages.childElementCount - MAX_MESSAGES; extra > 0; extra -= 1) {
     const oldest = messages.firstElementChild;
     if (oldest.dataset.id) byId.delete(oldest.dataset.id);
     oldest.remove();
@@ -111,11 +131,13 @@ function showMessage({ id, nick, text }) {
   body.textContent = text;
   line.append(name, body);
   item.append(badge, line);
-  append(item, id);
-  consistentColour(nick).then((colour) => {
+  const paint = (colour) => {
     badge.style.background = colour;
     name.style.color = colour;
-  });
+  };
+  const known = cachedColour(nick);
+  if (known) paint(known); else consistentColour(nick).then(paint);
+  append(item, id);
 }
 
 function retract(id) {
