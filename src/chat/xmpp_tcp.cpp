@@ -1,5 +1,6 @@
 #include "chat/xmpp_tcp.h"
 
+#include "chat/write_pacer.h"
 #include "net/listen.h"
 #include "net/worker.h"
 
@@ -30,7 +31,8 @@ namespace {
 // enough that one client cannot hold the worker for long.
 constexpr std::size_t kReadChunkBytes = 16 * 1024;
 // At most this many queued buffers go into one sendmsg (IOV_MAX is 1024 on Linux): 85 routed
-// stanzas, tens of KiB. (Asio's async_write would split them into writev calls of 16.)
+// stanzas, tens of KiB, more than a pacing window gathers for one reader. (Asio's async_write
+// would split them into writev calls of 16.)
 constexpr std::size_t kMaxIovecs = 256;
 // RFC 6120 §4.4: after our closing tag the peer should close too; we wait this long for it,
 // not forever.
@@ -38,6 +40,7 @@ constexpr auto kCloseLinger = std::chrono::seconds(10);
 
 // What the connections of one worker share for writing; touched only on that worker.
 struct WorkerWrites {
+  std::optional<WritePacer> pacer;  // unset: xmpp.fanout_flush_ms = 0, nothing is held back
   // One sendmsg's buffer list. sendmsg copies the bytes before it returns, so every connection
   // of the worker can use the same array: no allocation and no per-connection array per write.
   std::array<iovec, kMaxIovecs> iov{};
@@ -48,11 +51,15 @@ struct WorkerWrites {
 // Writing (design.md §4 step 5): the outbox is flushed once per loop turn — whatever one
 // handler queued (a join's presences, history and subject; a header and its features) goes in
 // one write — by sendmsg straight from the shared buffers on the non-blocking socket; only
-// what the kernel does not take waits for the socket to become writable.
+// what the kernel does not take waits for the socket to become writable. Room fan-out
+// (Pace::kCoalesced) is held back while the connection's pacing window is open
+// (write_pacer.h); anything else is written this turn, and takes the held stanzas with it.
 //
-// Lifetime: owned by the handlers of its pending operations (shared_from_this). Every way a
-// connection ends goes through finish(), which unregisters it and tells the stream, once.
+// Lifetime: owned by the handlers of its pending operations (shared_from_this), and by the
+// worker's pacer while a window is open. Every way a connection ends goes through finish(),
+// which unregisters it and tells the stream, once.
 class TcpClient final : public ClientStreamTransport,
+                        public PacedConnection,
                         public std::enable_shared_from_this<TcpClient> {
  public:
   TcpClient(tcp::socket socket, ChatService& service, std::shared_ptr<TransportCounters> counters,
@@ -61,6 +68,7 @@ class TcpClient final : public ClientStreamTransport,
         counters_(std::move(counters)),
         stream_counters_(service.currentShard().counters()),
         writes_(writes),
+        pacer_(writes.pacer ? &*writes.pacer : nullptr),
         budget_(options.outbox_budget_bytes),
         tls_context_(options.tls),
         timer_(socket_.get_executor()),
@@ -94,12 +102,13 @@ class TcpClient final : public ClientStreamTransport,
     if (!fits(bytes.size())) return SendOutcome::kCutOff;
     queued_ += bytes.size();
     outbox_.push_back(std::move(bytes));
+    urgent_ = true;
     flushSoon();
     return SendOutcome::kQueued;
   }
 
   SendOutcome sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
-                         Delivery delivery) override {
+                         Delivery delivery, Pace pace) override {
     if (closing_ || dead_) return SendOutcome::kClosed;
     const std::size_t size = head.size() + to.size() + tail.size();
     // Shed first (design.md §4 step 6): past half the budget, presences wait for no one.
@@ -111,7 +120,9 @@ class TcpClient final : public ClientStreamTransport,
     outbox_.push_back(head);
     outbox_.push_back(to);
     outbox_.push_back(tail);
-    flushSoon();
+    if (pace == Pace::kAtOnce) urgent_ = true;
+    // In an open window, fan-out waits for its end (onWindowEnd) to share one write.
+    if (!paced_ || urgent_) flushSoon();
     return SendOutcome::kQueued;
   }
 
@@ -139,7 +150,21 @@ class TcpClient final : public ClientStreamTransport,
     // it waits for the handshake (RFC 6120 §5.4.3.3).
     tls_pending_ = true;
     clear_left_ = outbox_.size();
+    urgent_ = true;
     flushSoon();
+  }
+
+  // PacedConnection: the worker's pacer ends the window this connection opened by writing.
+  bool onWindowEnd() override {
+    const std::size_t writable = tls_pending_ ? clear_left_ : outbox_.size();
+    if (dead_ || writing_ || writable == 0) {
+      // Nothing held back. A write still under way outlasted the window: its completion
+      // writes what follows at once, and opens the next window.
+      paced_ = false;
+      return false;
+    }
+    flush();  // what the window gathered, in one write; paced_ stays set: a new window
+    return !dead_;
   }
 
  private:
@@ -260,6 +285,10 @@ class TcpClient final : public ClientStreamTransport,
         }
         return;
       }
+      if (pacer_ != nullptr && !paced_) {
+        paced_ = true;  // this write opens a window (write_pacer.h)
+        pacer_->startWindow(shared_from_this());
+      }
       if (tls_) {
         writeTls(writable);
         return;
@@ -271,6 +300,7 @@ class TcpClient final : public ClientStreamTransport,
   // One sendmsg of up to kMaxIovecs queued buffers. True when the kernel took all of them;
   // otherwise the rest waits for the socket to become writable (or the connection is gone).
   bool writePlain(std::size_t writable) {
+    urgent_ = false;  // everything queued is being written now, or as soon as the socket takes it
     const std::size_t count = std::min(writable, kMaxIovecs);
     std::size_t total = 0;
     for (std::size_t i = 0; i < count; ++i) {
@@ -333,6 +363,7 @@ class TcpClient final : public ClientStreamTransport,
   void writeTls(std::size_t writable) {
     writing_ = true;
     in_flight_ = std::min(writable, kMaxIovecs);
+    if (in_flight_ == writable) urgent_ = false;
     tls_buffers_.clear();
     for (std::size_t i = 0; i < in_flight_; ++i) {
       const auto view = outbox_[i].view();
@@ -355,6 +386,8 @@ class TcpClient final : public ClientStreamTransport,
       finish();
       return;
     }
+    // In an open window, fan-out queued meanwhile waits for its end; the rest goes now.
+    if (paced_ && !urgent_ && !closing_) return;
     flush();
   }
 
@@ -428,6 +461,7 @@ class TcpClient final : public ClientStreamTransport,
   std::shared_ptr<TransportCounters> counters_;
   StreamCounters& stream_counters_;  // the worker's; outlives its connections
   WorkerWrites& writes_;             // the worker's; outlives its connections
+  WritePacer* pacer_;                // in writes_; null: fan-out is not held back
   std::size_t budget_;
   asio::ssl::context* tls_context_;  // non-owning; null: no STARTTLS
   asio::steady_timer timer_;         // the stream's deadline, then the close linger
@@ -441,6 +475,8 @@ class TcpClient final : public ClientStreamTransport,
   std::size_t clear_left_ = 0;  // outbox entries still to write before the TLS handshake
   bool writing_ = false;  // a TLS write is under way, or a plain one waits for the socket
   bool flush_posted_ = false;  // flushSoon() is pending
+  bool paced_ = false;    // a pacing window is open: fan-out waits for its end
+  bool urgent_ = false;   // something queued must not wait for the window's end
   bool closing_ = false;
   bool tls_pending_ = false;  // <proceed/> queued; TLS not up yet
   bool dead_ = false;         // nothing more is read or written
@@ -469,6 +505,9 @@ XmppTcpServer::XmppTcpServer(XmppTcpOptions options, ChatService& service,
   for (auto* worker : workers) {
     auto slot = std::make_unique<Slot>();
     slot->worker = worker;
+    if (options_.fanout_flush > std::chrono::milliseconds::zero()) {
+      slot->writes.pacer.emplace(worker->context().get_executor(), options_.fanout_flush);
+    }
     slots_.push_back(std::move(slot));
   }
 }
