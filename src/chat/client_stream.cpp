@@ -414,10 +414,10 @@ void ClientStream::sendStanza(const proto::XmlElement& stanza) {
   }
 }
 
-void ClientStream::sendRouted(const RoutedStanza& stanza) {
+void ClientStream::sendRouted(const RoutedStanza& stanza, Pace pace) {
   if (state_ != State::kBound || cut_off_) return;
-  const auto outcome =
-      noteOutcome(transport_.sendPieces(stanza.head, address_, stanza.tail, stanza.delivery));
+  const auto outcome = noteOutcome(
+      transport_.sendPieces(stanza.head, address_, stanza.tail, stanza.delivery, pace));
   if (!options_.counters) return;
   if (outcome == SendOutcome::kQueued) {
     options_.counters->stanzas_out.fetch_add(1, std::memory_order_relaxed);

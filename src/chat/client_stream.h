@@ -53,8 +53,10 @@ class ClientStreamTransport {
   virtual SendOutcome send(SharedBytes bytes) = 0;
   // Queues one stanza made of several pieces (RoutedStanza: head, recipient, tail) without
   // copying them. A kSheddable stanza is shed past half the outbox budget (design.md §4 step 6).
+  // A kCoalesced stanza may wait (xmpp.fanout_flush_ms) to share a write with the next ones;
+  // send() and kAtOnce write at once, taking whatever waits along.
   virtual SendOutcome sendPieces(const SharedBytes& head, const SharedBytes& to,
-                                 const SharedBytes& tail, Delivery delivery) = 0;
+                                 const SharedBytes& tail, Delivery delivery, Pace pace) = 0;
   // Closes after the queued bytes are written.
   virtual void close() = 0;
   // The connection's one timer: ClientStream::onTimer() runs once `delay` has passed. Arming
@@ -116,8 +118,9 @@ class ClientStream final : public proto::XmlStreamListener {
 
   // Sends a stanza to the client (the chat core's way out).
   void sendStanza(const proto::XmlElement& stanza);
-  // Sends a stanza serialized once for many recipients, addressed to this client.
-  void sendRouted(const RoutedStanza& stanza);
+  // Sends a stanza serialized once for many recipients, addressed to this client: kCoalesced
+  // for a room's fan-out, kAtOnce for what answers this client (its join, replies, errors).
+  void sendRouted(const RoutedStanza& stanza, Pace pace);
   // Sends a stream error (RFC 6120 §4.9) and closes the stream.
   void fail(std::string_view condition, std::string_view text = {});
 

@@ -26,6 +26,12 @@ enum class Delivery {
   kSheddable,   // other occupants' presence, occupant counts: dropped first under pressure
 };
 
+// When an outbox writes a stanza (docs/life-of-a-stanza.md, "Coalescing").
+enum class Pace {
+  kAtOnce,     // an answer to the client's own request (join, IQ result, error): written now
+  kCoalesced,  // room fan-out: may wait up to xmpp.fanout_flush_ms to share a write with others
+};
+
 struct RoutedStanza {
   SharedBytes head;  // ends just inside the 'to' attribute's opening quote
   SharedBytes tail;  // starts with the closing quote

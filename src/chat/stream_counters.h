@@ -10,6 +10,9 @@ namespace throng::chat {
 struct StreamCounters {
   std::atomic<std::uint64_t> stanzas_in{0};    // stanzas received from bound clients
   std::atomic<std::uint64_t> stanzas_out{0};   // stanzas queued to clients (any state)
+  // sendmsg calls (TLS: async_write calls) to XMPP TCP connections; stanzas_out / tcp_writes is
+  // how many stanzas a write carries (xmpp.fanout_flush_ms)
+  std::atomic<std::uint64_t> tcp_writes{0};
   std::atomic<std::uint64_t> shed{0};          // sheddable stanzas dropped: outbox under pressure
   std::atomic<std::uint64_t> dropped_slow{0};  // connections cut off: outbox budget exceeded
   std::atomic<std::uint64_t> rate_limited{0};  // stanzas refused by a connection's token bucket

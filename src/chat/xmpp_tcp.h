@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -26,6 +27,11 @@ struct XmppTcpOptions {
   // Bytes a connection may have queued for writing before it is dropped as too slow. 1 MiB
   // holds a few seconds of a busy room for a reader on a slow link.
   std::size_t outbox_budget_bytes = 1024 * 1024;
+  // xmpp.fanout_flush_ms: a connection that wrote less than this ago holds room fan-out back
+  // until then, so that one write carries several stanzas (write_pacer.h). Zero: every
+  // stanza is written at once. 50 ms is a few messages of a busy room per write, and well
+  // inside what a reader notices.
+  std::chrono::milliseconds fanout_flush{50};
   // Non-owning, outlives the server. Set: STARTTLS is offered (RFC 6120 §5).
   boost::asio::ssl::context* tls = nullptr;
 };

@@ -48,8 +48,10 @@ class WebSocketClient final : public http::WebSocketListener, public ClientStrea
   SendOutcome send(SharedBytes bytes) override {
     return queue(std::span<const SharedBytes>(&bytes, 1));
   }
+  // Pace is not used: Beast writes one message per write, so holding fan-out back would add
+  // latency without saving a write (docs/life-of-a-stanza.md, "Coalescing").
   SendOutcome sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
-                         Delivery delivery) override {
+                         Delivery delivery, Pace) override {
     if (closed_ || closing_) return SendOutcome::kClosed;
     const std::size_t size = head.size() + to.size() + tail.size();
     // Shed first (design.md §4 step 6): past half the budget, presences wait for no one.

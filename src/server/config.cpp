@@ -263,6 +263,10 @@ const std::vector<Key>& schema() {
       intKey("xmpp.mam_retention_days", 1, 36500, 7,
              into(&C::xmpp, &XmppConfig::mam_retention_days),
              "days the rooms' message archive (XEP-0313) keeps a message before it is pruned"),
+      intKey("xmpp.fanout_flush_ms", 0, 1000, 50, into(&C::xmpp, &XmppConfig::fanout_flush),
+             "a TCP client that was written to less than this ago gets room messages and "
+             "presences this long after that write, several in one write, instead of one write "
+             "each; the first after a quiet spell goes at once. 0 = every stanza at once"),
 
       textKey(Kind::kString, "webrtc.bind", "127.0.0.1", into(&C::webrtc, &WebRtcConfig::bind),
               "address of the UDP media port (WebRTC: ICE, DTLS, SRTP) shared by all workers; "

@@ -90,6 +90,7 @@ struct XmppConfig {
   bool muc_anonymous_may_create;
   std::string proxy_addresses;  // comma-separated IP addresses of reverse proxies
   std::int64_t mam_retention_days;
+  std::chrono::milliseconds fanout_flush;  // 0 = room fan-out is written at once
 };
 
 struct WebRtcConfig {

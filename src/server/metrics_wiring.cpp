@@ -165,6 +165,10 @@ void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
                sumOverShards(chat, &C::stanzas_in));
     out.single("throng_xmpp_stanzas_out_total", "counter", "Stanzas queued to clients.",
                sumOverShards(chat, &C::stanzas_out));
+    out.single("throng_xmpp_tcp_writes_total", "counter",
+               "Writes (sendmsg; TLS: async_write) to XMPP TCP connections. Room fan-out "
+               "shares writes (xmpp.fanout_flush_ms): stanzas out per write says how many.",
+               sumOverShards(chat, &C::tcp_writes));
     out.single("throng_xmpp_shed_total", "counter",
                "Sheddable stanzas (presences) dropped because an outbox was past half its budget.",
                sumOverShards(chat, &C::shed));

@@ -333,6 +333,7 @@ void Runtime::start() {
   xmpp_tcp_options.endpoint = endpointFor(cfg.xmpp.tcp_bind, cfg.xmpp.tcp_port, "xmpp.tcp_bind");
   probePortFree(xmpp_tcp_options.endpoint, "xmpp.tcp_port");
   xmpp_tcp_options.tls = p.xmpp_tls ? &*p.xmpp_tls : p.tls ? &*p.tls : nullptr;
+  xmpp_tcp_options.fanout_flush = cfg.xmpp.fanout_flush;
   p.xmpp_tcp = std::make_unique<chat::XmppTcpServer>(xmpp_tcp_options, *p.chat, p.pool->all());
   // WebRTC: one UDP socket per worker on the media port, WHEP on the public port.
   try {

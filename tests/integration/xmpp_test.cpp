@@ -68,6 +68,10 @@ TEST(Xmpp, MetricsCountStanzasAndConnectionsPerTransport) {
   EXPECT_EQ(sample(metrics, "throng_xmpp_shed_total"), 0);
   EXPECT_EQ(sample(metrics, "throng_xmpp_dropped_slow_total"), 0);
   EXPECT_EQ(sample(metrics, "throng_xmpp_rate_limited_total"), 0);
+  // What answers one read shares one write: header and features, SASL success, header and
+  // features, bind result, pong.
+  EXPECT_GE(sample(metrics, "throng_xmpp_tcp_writes_total"), 1) << metrics;
+  EXPECT_LE(sample(metrics, "throng_xmpp_tcp_writes_total"), 5) << metrics;
   EXPECT_EQ(sample(metrics, "throng_xmpp_connections{transport=\"tcp\"}"), 1);
   EXPECT_EQ(sample(metrics, "throng_xmpp_connections{transport=\"websocket\"}"), 0);
   EXPECT_EQ(sample(metrics, "throng_xmpp_connections_accepted_total{transport=\"tcp\"}"), 1);

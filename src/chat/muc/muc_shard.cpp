@@ -442,7 +442,9 @@ void MucShard::fanOut(const std::string& room, const RoutedStanza& for_all,
         (audience == Audience::kNonModerators && member.moderator)) {
       continue;
     }
-    member.stream->sendRouted(member.moderator && for_moderators ? *for_moderators : for_all);
+    // Fan-out may wait a little to share a write with the next stanzas (write_pacer.h).
+    member.stream->sendRouted(member.moderator && for_moderators ? *for_moderators : for_all,
+                              Pace::kCoalesced);
   }
   in_fan_out_ = false;
   if (members.empty()) local_.erase(it);
@@ -457,7 +459,7 @@ void MucShard::admitLocal(const std::string& room, const StreamAddress& who, boo
     home_shard.worker().post([&home = home_shard.muc(), room, who] { home.roomStreamGone(room, who); });
     return;
   }
-  for (const auto& stanza : join_sequence) stream->sendRouted(stanza);
+  for (const auto& stanza : join_sequence) stream->sendRouted(stanza, Pace::kAtOnce);
   auto& local = local_[room];
   if (local.index.count(who.full_jid) == 0) {
     local.index[who.full_jid] = local.members.size();
@@ -503,7 +505,7 @@ void MucShard::setLocalModerator(const std::string& room, const StreamAddress& w
 void MucShard::deliverLocal(const StreamAddress& to, const std::vector<RoutedStanza>& stanzas) {
   ClientStream* stream = shard_.findStream(to.full_jid, to.serial);
   if (stream == nullptr) return;  // gone: nothing to tell it
-  for (const auto& stanza : stanzas) stream->sendRouted(stanza);
+  for (const auto& stanza : stanzas) stream->sendRouted(stanza, Pace::kAtOnce);
 }
 
 }  // namespace throng::chat::muc

@@ -23,7 +23,7 @@ struct RecordingTransport : ClientStreamTransport {
     return outcome;
   }
   SendOutcome sendPieces(const SharedBytes& head, const SharedBytes& to, const SharedBytes& tail,
-                         Delivery delivery) override {
+                         Delivery delivery, Pace) override {
     if (delivery == Delivery::kSheddable && shed_sheddable) return SendOutcome::kShed;
     if (outcome != SendOutcome::kQueued) return outcome;
     sent.push_back(std::string(head.view()) + std::string(to.view()) + std::string(tail.view()));

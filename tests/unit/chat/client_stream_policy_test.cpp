@@ -227,7 +227,7 @@ TEST_F(ClientStreamPolicyTest, ACutOffIsCountedOnceAndSilencesTheStream) {
   proto::XmlElement stanza("message", "jabber:client");
   stanza.addChild(proto::XmlElement("body", "jabber:client"));
   stream_->sendStanza(stanza);
-  stream_->sendRouted(RoutedStanza::make(stanza, Delivery::kEssential));
+  stream_->sendRouted(RoutedStanza::make(stanza, Delivery::kEssential), Pace::kAtOnce);
   stream_->fail("system-shutdown");
   EXPECT_EQ(counters_.dropped_slow.load(), 1u);
   EXPECT_EQ(counters_.stanzas_out.load(), out_before);
@@ -242,8 +242,8 @@ TEST_F(ClientStreamPolicyTest, ShedStanzasAreCountedApartFromSentOnes) {
   const auto out_before = counters_.stanzas_out.load();
   transport_.shed_sheddable = true;
   proto::XmlElement presence("presence", "jabber:client");
-  stream_->sendRouted(RoutedStanza::make(presence, Delivery::kSheddable));
-  stream_->sendRouted(RoutedStanza::make(presence, Delivery::kEssential));
+  stream_->sendRouted(RoutedStanza::make(presence, Delivery::kSheddable), Pace::kAtOnce);
+  stream_->sendRouted(RoutedStanza::make(presence, Delivery::kEssential), Pace::kAtOnce);
   EXPECT_EQ(counters_.shed.load(), 1u);
   EXPECT_EQ(counters_.stanzas_out.load(), out_before + 1);
   EXPECT_EQ(counters_.dropped_slow.load(), 0u);

@@ -133,5 +133,80 @@ TEST_F(XmppTcpTest, AReaderThatStopsReadingIsCutOffAndCounted) {
   EXPECT_EQ(counters().dropped_slow.load(), 1u);
 }
 
+// xmpp.fanout_flush_ms (write_pacer.h): a room message to a stream that has been quiet goes
+// out at once; what follows within the window waits for its end and shares one write.
+TEST_F(XmppTcpTest, FanOutAfterAQuietSpellGoesAtOnceAndABurstSharesAWrite) {
+  constexpr auto kWindow = 1000ms;
+  ChatOptions options;
+  options.muc.anonymous_may_create = true;
+  XmppTcpOptions tcp;
+  tcp.fanout_flush = kWindow;
+  start(options, tcp);
+  RawXmppClient client(port_);
+  client.bindAnonymous();
+  // The joiner creates the room and makes it an instant room (XEP-0045 §10.1.2).
+  client.send("<presence to='burst@rooms.localhost/ann'><x xmlns='http://jabber.org/protocol/muc'/>"
+              "</presence>");
+  ASSERT_TRUE(client.readUntil("code='110'")) << client.received();
+  client.send("<iq type='set' id='create' to='burst@rooms.localhost'>"
+              "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+              "<x xmlns='jabber:x:data' type='submit'/></query></iq>");
+  ASSERT_TRUE(client.readUntil("id='create'")) << client.received();
+  // That answer opened a window; once it is over the stream is quiet. (The pacer's tick ends
+  // every window at most kWindow after it opened.)
+  std::this_thread::sleep_for(kWindow + 200ms);
+
+  const auto message = [](int i) {
+    return "<message to='burst@rooms.localhost' type='groupchat' id='m" + std::to_string(i) +
+           "'><body>b" + std::to_string(i) + "</body></message>";
+  };
+  const auto writes_before = counters().tcp_writes.load();
+  const auto out_before = counters().stanzas_out.load();
+  const auto first_sent = std::chrono::steady_clock::now();
+  client.send(message(1));
+  ASSERT_TRUE(client.readUntil("<body>b1</body>")) << client.received();
+  // Upper bound with a wide margin: held back, it would have waited for the window's end.
+  EXPECT_LT(std::chrono::steady_clock::now() - first_sent, kWindow / 2);
+
+  // Five more while the window the first one opened is still open: none is written before it
+  // ends, and then all five go in one write.
+  std::string burst;
+  for (int i = 2; i <= 6; ++i) burst += message(i);
+  client.send(burst);
+  ASSERT_TRUE(client.readUntil("<body>b6</body>")) << client.received();
+  EXPECT_GE(std::chrono::steady_clock::now() - first_sent, kWindow);
+  for (int i = 2; i <= 6; ++i) {
+    EXPECT_THAT(client.received(), HasSubstr("<body>b" + std::to_string(i) + "</body>"));
+  }
+  EXPECT_TRUE(eventually([&] { return counters().stanzas_out.load() == out_before + 6; }));
+  EXPECT_EQ(counters().tcp_writes.load() - writes_before, 2u);  // 6 stanzas, 2 writes
+}
+
+// Zero turns the pacing off: every fan-out stanza is its own write, as soon as it is queued.
+TEST_F(XmppTcpTest, WithoutAWindowEveryFanOutStanzaIsWrittenAtOnce) {
+  ChatOptions options;
+  options.muc.anonymous_may_create = true;
+  XmppTcpOptions tcp;
+  tcp.fanout_flush = 0ms;
+  start(options, tcp);
+  RawXmppClient client(port_);
+  client.bindAnonymous();
+  client.send("<presence to='plain@rooms.localhost/ann'><x xmlns='http://jabber.org/protocol/muc'/>"
+              "</presence>");
+  ASSERT_TRUE(client.readUntil("code='110'")) << client.received();
+  client.send("<iq type='set' id='create' to='plain@rooms.localhost'>"
+              "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+              "<x xmlns='jabber:x:data' type='submit'/></query></iq>");
+  ASSERT_TRUE(client.readUntil("id='create'")) << client.received();
+  const auto writes_before = counters().tcp_writes.load();
+  // One at a time, each read before the next is sent: nothing can share a write.
+  for (int i = 1; i <= 3; ++i) {
+    const auto body = "<body>p" + std::to_string(i) + "</body>";
+    client.send("<message to='plain@rooms.localhost' type='groupchat'>" + body + "</message>");
+    ASSERT_TRUE(client.readUntil(body)) << client.received();
+  }
+  EXPECT_EQ(counters().tcp_writes.load() - writes_before, 3u);
+}
+
 }  // namespace
 }  // namespace throng::chat

@@ -307,6 +307,7 @@ TEST(ConfigDefaults, XmppLimitsAndTimeouts) {
   EXPECT_EQ(config.xmpp.rate_bytes_burst, 256 * 1024);
   EXPECT_EQ(config.xmpp.idle_timeout, std::chrono::seconds(300));
   EXPECT_EQ(config.xmpp.ping_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(config.xmpp.fanout_flush, std::chrono::milliseconds(50));
 }
 
 TEST_F(ConfigFileTest, XmppTlsNeedsBothCertAndKey) {
@@ -326,6 +327,15 @@ TEST_F(ConfigFileTest, XmppRatesAreBounded) {
               HasSubstr("config key 'xmpp.ping_timeout_seconds': expected an integer from 1"));
   EXPECT_EQ(loadConfig(Mode::kServe, "", {{"xmpp.idle_timeout_seconds", "60"}}).xmpp.idle_timeout,
             std::chrono::seconds(60));
+}
+
+TEST_F(ConfigFileTest, FanOutFlushIsBoundedAndZeroTurnsItOff) {
+  EXPECT_THAT(overrideError({{"xmpp.fanout_flush_ms", "-1"}}),
+              HasSubstr("config key 'xmpp.fanout_flush_ms': expected an integer from 0 to 1000"));
+  EXPECT_THAT(overrideError({{"xmpp.fanout_flush_ms", "5000"}}),
+              HasSubstr("config key 'xmpp.fanout_flush_ms': expected an integer from 0 to 1000"));
+  EXPECT_EQ(loadConfig(Mode::kServe, "", {{"xmpp.fanout_flush_ms", "0"}}).xmpp.fanout_flush,
+            std::chrono::milliseconds(0));
 }
 
 TEST_F(ConfigFileTest, TlsFilesMustBeReadable) {
