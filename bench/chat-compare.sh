@@ -30,7 +30,8 @@
 # Environment: SERVERS ("throng prosody ejabberd"), SCENARIOS ("join200 join1000 fan10 fan50
 # ladder"), JOIN_CLIENTS (1000), ROOM_SIZE (1000), TALKERS (2), DURATION (10 s),
 # LADDER ("500 1000 2000 4000"), LADDER_RATE (10), LADDER_DURATION (5 s), THREADS (tool
-# threads, 2), WORKERS (throng workers, 2), RESULTS_DIR (default bench/results/chat-compare-<time>).
+# threads, 2), WORKERS (throng workers, 2), RESULTS_DIR (default bench/results/chat-compare-<time>),
+# THRONG_OPTIONS (more command-line settings for throng, e.g. "--xmpp.fanout_flush_ms 100").
 # Needs root for apt-get (prosody, ejabberd are installed when missing) and to run ejabberd as
 # its own user. Bounded: every wait has a limit, every tool run has timeout(1) behind its own
 # bound; everything started here is stopped on exit.
@@ -124,7 +125,8 @@ start_throng() {
   throng_bench_config "$dir" "$workers" "rate_stanzas_per_second = 100000" \
     "rate_stanzas_burst = 1000000" "rate_bytes_per_second = 1073741824" "rate_bytes_burst = 1073741824"
   cp "$dir/throng.toml" "$results/throng.toml"
-  throng_bench_start "$bin" "$dir" || { echo "throng: not ready (see its log)" >&2; sed 's/^/  | /' "$dir/server.log" >&2; return 1; }
+  # shellcheck disable=SC2086 # THRONG_OPTIONS is a list of options
+  throng_bench_start "$bin" "$dir" ${THRONG_OPTIONS:-} || { echo "throng: not ready (see its log)" >&2; sed 's/^/  | /' "$dir/server.log" >&2; return 1; }
   xmpp_port=$(json_get "$dir/ready.json" "j['xmpp']['tcp']['port']")
   throng_control=$(json_get "$dir/ready.json" "j['control']['port']")
   throng_token=$(head -n1 "$(json_get "$dir/ready.json" "j['admin_token_file']")")
