@@ -10,10 +10,13 @@
 // stanzas; a connection whose window ends with nothing queued leaves the pacer, so the first
 // stanza after a quiet period is written at once and low load sees no added latency.
 //
-// Windows are not timed per connection: the pacer keeps one timer for the worker, ticking
-// every `period` while any connection is listed, and a tick ends every listed connection's
-// window. A window therefore lasts between 0 and `period`, and a stanza waits at most
-// `period`; a connection pays for no timer and reads no clock per stanza.
+// Windows are not timed per connection: the pacer keeps one timer for the worker and a wheel
+// of kSlots slots, ticking every period / kSlots while any connection is listed; a tick ends
+// the windows in one slot. A connection's window ends between period / 2 and period after it
+// starts, at a phase of its own (from its address), so a room's occupants — who all receive
+// the same stanza at the same moment — do not all write on the same tick: the kernel's and
+// the readers' work is spread over the period instead of arriving as one burst. A stanza
+// waits at most `period`; a connection pays for no timer and reads no clock per stanza.
 //
 // Threading: one pacer per worker; everything here runs on that worker.
 #pragma once
@@ -21,7 +24,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -39,27 +44,33 @@ class PacedConnection {
 
 class WritePacer {
  public:
+  static constexpr std::size_t kSlots = 8;  // ticks per period
+
   // `period`: the window, greater than zero. The timer runs on `executor` (the worker's).
   WritePacer(boost::asio::any_io_executor executor, std::chrono::milliseconds period);
 
   // `connection` wrote and was not listed: list it until its window ends. The pacer holds a
-  // reference until then, so a connection that ends meanwhile is released at the next tick.
+  // reference until then, so a connection that ends meanwhile is released when its slot comes.
   void startWindow(std::shared_ptr<PacedConnection> connection);
-  // Ends the window of every listed connection. The timer calls it; tests may too.
+  // Ends the windows of the current slot and moves to the next. The timer calls it every
+  // period / kSlots; tests may call it by hand (kSlots calls make one period).
   void tick();
   // Cancels the timer and releases every listed connection (on the worker, or once it has
   // stopped).
   void stop();
 
-  std::size_t listed() const { return listed_.size(); }
+  std::size_t listed() const { return listed_; }
   std::chrono::milliseconds period() const { return period_; }
 
  private:
   void arm();
+  void place(std::shared_ptr<PacedConnection> connection);
 
   const std::chrono::milliseconds period_;
   boost::asio::steady_timer timer_;
-  std::vector<std::shared_ptr<PacedConnection>> listed_;
+  std::array<std::vector<std::shared_ptr<PacedConnection>>, kSlots> slots_;
+  std::size_t cursor_ = 0;  // the slot the next tick ends
+  std::size_t listed_ = 0;
   std::vector<std::shared_ptr<PacedConnection>> ending_;  // tick()'s scratch, kept for its capacity
   bool armed_ = false;
 };
