@@ -94,7 +94,6 @@ export async function joinRoom({ websocket, domain, room, nick }, handlers) {
       nick: resourceOf(from),
       text: body,
       delayed: Boolean(stanza.getChild("delay", "urn:xmpp:delay")),
-      own: resourceOf(from) === currentNick,
     });
   }
 
