@@ -1,6 +1,7 @@
 // `throng bench chat` against a real `throng serve`: a seconds-long smoke run of the load tool
-// (20 clients, 2 talkers) over TCP and over WebSocket. Every client must join, no message may
-// be lost, and the JSON report must carry the figures bench/chat-compare.sh reads.
+// (20 clients, 2 talkers) over TCP and over WebSocket, anonymous and with accounts. Every
+// client must join, no message may be lost, and the JSON report must carry the figures
+// bench/chat-compare.sh reads.
 #include "support/http_client.h"
 #include "support/server_process.h"
 #include "support/shell.h"
@@ -26,7 +27,11 @@ ServerProcess::Options benchServerOptions() {
 
 class BenchChat : public ::testing::Test {
  protected:
+  // Before the server starts: what the data directory must hold (accounts).
+  virtual void prepareDataDir() {}
+
   void SetUp() override {
+    prepareDataDir();
     server_.start();
     // An event's room (bench@rooms.localhost) takes anonymous viewers as visitors.
     auto created = httpRequest(server_.controlPort(), beast_http::verb::post, "/api/events",
@@ -93,6 +98,38 @@ TEST_F(BenchChat, WebSocketSmokeRunJoinsEveryoneAndLosesNothing) {
                               report);
   expectCleanRun(status, report);
   EXPECT_EQ(report["options"]["transport"], "websocket");
+}
+
+// Accounts bench0..bench19, made with `throng user add` before the server starts.
+class BenchChatAccounts : public BenchChat {
+ protected:
+  static constexpr const char* kPassword = "bench-password-1";
+  void prepareDataDir() override {
+    for (int i = 0; i < 20; ++i) {
+      const std::string name = "bench" + std::to_string(i);
+      const std::string out = runCommand("printf '%s\\n' '" + std::string(kPassword) + "' | " +
+                                         throngBinary() + " user add " + name +
+                                         " --password-stdin --data-dir " +
+                                         server_.dataDir().string() + " 2>&1");
+      ASSERT_NE(out.find("user " + name + " added"), std::string::npos) << out;
+    }
+  }
+};
+
+TEST_F(BenchChatAccounts, AccountsLogInWithSaslPlainAndLoseNothing) {
+  nlohmann::json report;
+  const std::string port = std::to_string(server_.ready()["xmpp"]["tcp"]["port"].get<int>());
+  const auto status = runTool(
+      "--port " + port + " --accounts bench --password " + std::string(kPassword), report);
+  expectCleanRun(status, report);
+
+  // A wrong password: every join fails, and the report says why.
+  nlohmann::json refused;
+  runTool("--port " + port + " --accounts bench --password wrong-password", refused);
+  EXPECT_EQ(refused["joined"], 0);
+  EXPECT_EQ(refused["failed"], 20);
+  EXPECT_NE(refused["failures"].dump().find("not-authorized"), std::string::npos)
+      << refused["failures"].dump();
 }
 
 TEST_F(BenchChat, RefusesTargetsOffLoopback) {
