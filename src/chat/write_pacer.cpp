@@ -25,11 +25,16 @@ void WritePacer::place(std::shared_ptr<PacedConnection> connection) {
   const auto mixed = static_cast<std::uint64_t>(address >> 4) * 0x9E3779B97F4A7C15ULL;
   const std::size_t offset = kSlots / 2 + static_cast<std::size_t>(mixed >> 61) % (kSlots / 2);
   slots_[(cursor_ + offset) % kSlots].push_back(std::move(connection));
-  ++listed_;
+}
+
+std::size_t WritePacer::listed() const {
+  std::size_t count = 0;
+  for (const auto& slot : slots_) count += slot.size();
+  return count;
 }
 
 void WritePacer::arm() {
-  if (armed_ || listed_ == 0) return;
+  if (armed_ || listed() == 0) return;
   armed_ = true;
   timer_.expires_after(std::max<std::chrono::steady_clock::duration>(
       std::chrono::milliseconds(1), std::chrono::steady_clock::duration(period_) / kSlots));
@@ -46,7 +51,6 @@ void WritePacer::tick() {
   // the list walked.
   std::swap(slots_[cursor_], ending_);
   cursor_ = (cursor_ + 1) % kSlots;
-  listed_ -= ending_.size();
   for (auto& connection : ending_) {
     if (connection->onWindowEnd()) place(std::move(connection));
   }
@@ -58,7 +62,6 @@ void WritePacer::stop() {
   timer_.cancel();
   armed_ = false;
   for (auto& slot : slots_) slot.clear();
-  listed_ = 0;
   ending_.clear();
 }
 

@@ -59,7 +59,7 @@ class WritePacer {
   // stopped).
   void stop();
 
-  std::size_t listed() const { return listed_; }
+  std::size_t listed() const;
   std::chrono::milliseconds period() const { return period_; }
 
  private:
@@ -70,7 +70,6 @@ class WritePacer {
   boost::asio::steady_timer timer_;
   std::array<std::vector<std::shared_ptr<PacedConnection>>, kSlots> slots_;
   std::size_t cursor_ = 0;  // the slot the next tick ends
-  std::size_t listed_ = 0;
   std::vector<std::shared_ptr<PacedConnection>> ending_;  // tick()'s scratch, kept for its capacity
   bool armed_ = false;
 };
