@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parsed && problem->kind != OfferProblemKind::kMalformed) std::abort();
     return 0;
   }
-  const ViewerAnswer& answer = std::get<ViewerAnswer>(result);
+  const SdpAnswer& answer = std::get<SdpAnswer>(result);
   if (!parsed || answer.media.size() != parsed->media.size()) std::abort();
   auto back = parseSdp(answer.sdp);
   if (!back || back->media.size() != parsed->media.size()) std::abort();

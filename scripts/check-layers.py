@@ -17,7 +17,7 @@ ALLOWED = {
     "store": {"base"},
     "control": {"base", "net", "http", "store"},
     "chat": {"base", "proto", "net", "http", "store"},
-    "rtc": {"base", "proto", "net", "http", "store"},
+    "rtc": {"base", "proto", "net", "media", "http", "store"},
     "hls": {"base", "proto", "net", "http", "store"},
     "ingest": {"base", "proto", "net", "http", "store"},
     "cluster": {"base", "proto", "net", "store"},

@@ -121,6 +121,11 @@ TestSource::Stats TestSource::stats() const {
   return s;
 }
 
+void TestSource::setPaused(bool paused) {
+  if (!paused_.exchange(paused) || paused) return;
+  keyframe_requested_.store(true, std::memory_order_relaxed);  // a decoder resumes on a keyframe
+}
+
 void TestSource::run() {
   using std::chrono::nanoseconds;
   const Clock::time_point start = Clock::now();
@@ -152,6 +157,15 @@ void TestSource::run() {
       }
     }
     const Clock::time_point now = Clock::now();
+    if (paused_.load(std::memory_order_relaxed)) {
+      // Idle at the same pace: the indices move on, nothing is produced.
+      if (audio_first) {
+        ++audio_index;
+      } else {
+        ++video_index;
+      }
+      continue;
+    }
     const auto elapsed =
         static_cast<std::uint64_t>(std::chrono::duration_cast<nanoseconds>(now - start).count());
     if (audio_first) {

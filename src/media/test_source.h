@@ -55,6 +55,9 @@ class TestSource {
   void stop();
   // Any thread: the next video frame encoded is a keyframe (answering a PLI/FIR).
   void requestKeyframe();
+  // Any thread: while paused nothing is drawn, encoded or handed over (the thread keeps its
+  // pace, idle); on resuming, the next video frame is a keyframe.
+  void setPaused(bool paused);
 
   const TestSourceOptions& options() const { return options_; }
   std::string videoCodecName() const;  // "VP8" or "H264"
@@ -77,6 +80,7 @@ class TestSource {
   using Clock = std::chrono::steady_clock;
 
   void run();
+  std::atomic<bool> paused_{false};
   void produceVideo(std::uint64_t index, Clock::time_point instant,
                     std::chrono::system_clock::time_point wall_clock);
   void produceAudio(std::uint64_t index, Clock::time_point instant,

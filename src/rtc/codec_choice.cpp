@@ -39,8 +39,25 @@ const char* kindName(MediaKind kind) {
 bool codecCarries(const SdpCodec& codec, const OutgoingTrack& track) {
   if (!iequals(codec.name, track.codec) || codec.clock_rate != track.clock_rate) return false;
   if (track.kind == MediaKind::kAudio && codec.channels != track.channels) return false;
-  if (iequals(track.codec, "H264")) return h264FmtpAcceptsConstrainedBaseline(codec.fmtp);
-  return true;
+  if (!iequals(track.codec, "H264")) return true;
+  const auto profile = h264ProfileOfFmtp(track.fmtp);
+  if (profile == H264Profile::kConstrainedBaseline || profile == H264Profile::kBaseline) {
+    return h264FmtpAcceptsConstrainedBaseline(codec.fmtp);
+  }
+  // A publisher's Main or High stream goes out as it came: the viewer must take that profile.
+  return fmtpParameter(codec.fmtp, "packetization-mode").value_or("0") == "1" &&
+         h264ProfileOfFmtp(codec.fmtp) == profile;
+}
+
+bool codecPublishable(const SdpCodec& codec, const OutgoingTrack& accepted) {
+  if (!iequals(codec.name, accepted.codec) || codec.clock_rate != accepted.clock_rate) {
+    return false;
+  }
+  if (accepted.kind == MediaKind::kAudio && codec.channels != accepted.channels) return false;
+  if (!iequals(accepted.codec, "H264")) return true;
+  // FU-A needs packetization-mode=1 (RFC 6184 §6.3); any profile is forwarded as it is.
+  return fmtpParameter(codec.fmtp, "packetization-mode").value_or("0") == "1" &&
+         h264ProfileOfFmtp(codec.fmtp).has_value();
 }
 
 std::optional<std::size_t> chooseCodec(const SdpMedia& media, const OutgoingTrack& track) {

@@ -16,6 +16,9 @@ namespace throng::rtc::answer_detail {
 // clock rate, same channel count for audio, and for H.264 an fmtp that accepts constrained
 // baseline in packetization mode 1 (h264_profile.h).
 bool codecCarries(const SdpCodec& codec, const OutgoingTrack& track);
+// True when a publisher may send `accepted` in the offered `codec`: same name and clock rate
+// (channels for audio), and for H.264 packetization-mode=1 with a well-formed profile.
+bool codecPublishable(const SdpCodec& codec, const OutgoingTrack& accepted);
 
 // The index in media.codecs of the codec to send `track` with: the first in the offer's order
 // that carries it, preferring for H.264 one of the same profile as the track's fmtp.

@@ -34,12 +34,11 @@ std::int64_t steadyMillis() {
 }  // namespace
 
 MediaStream::MediaStream(std::string slug, std::vector<TrackDescription> tracks,
-                         std::vector<RtcShard*> shards, KeyframeListener* keyframes)
+                         std::vector<RtcShard*> shards)
     : slug_(std::move(slug)),
       tracks_(std::move(tracks)),
       shards_(std::move(shards)),
-      viewers_per_shard_(std::make_unique<std::atomic<std::int64_t>[]>(shards_.size())),
-      keyframes_(keyframes) {
+      viewers_per_shard_(std::make_unique<std::atomic<std::int64_t>[]>(shards_.size())) {
   // RFC 3550 §5.1/§8: SSRCs and initial sequence numbers are random.
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     ssrcs_.push_back(randomUint32());
@@ -79,7 +78,29 @@ std::uint8_t MediaStream::payloadType(int track) const {
              : kVideoPayloadType;
 }
 
-void MediaStream::publish(std::vector<StreamPayload> payloads) {
+std::uint64_t MediaStream::claimPublisher(KeyframeListener* keyframes) {
+  std::lock_guard lock(publish_mutex_);
+  const std::uint64_t id = ++last_publisher_;
+  publisher_.store(id, std::memory_order_relaxed);
+  keyframes_ = keyframes;
+  return id;
+}
+
+void MediaStream::releasePublisher(std::uint64_t publisher) {
+  std::lock_guard lock(publish_mutex_);
+  if (publisher_.load(std::memory_order_relaxed) != publisher) return;
+  publisher_.store(0, std::memory_order_relaxed);
+  keyframes_ = nullptr;
+}
+
+std::uint16_t MediaStream::nextSequence(int track) const {
+  std::lock_guard lock(publish_mutex_);
+  return next_sequence_.at(static_cast<std::size_t>(track));
+}
+
+bool MediaStream::publish(std::uint64_t publisher, std::vector<StreamPayload> payloads) {
+  std::unique_lock publishing(publish_mutex_);
+  if (publisher == 0 || publisher_.load(std::memory_order_relaxed) != publisher) return false;
   std::vector<MediaPacketRef> packets;
   packets.reserve(payloads.size());
   std::uint64_t bytes = 0;
@@ -102,7 +123,13 @@ void MediaStream::publish(std::vector<StreamPayload> payloads) {
     const auto track = static_cast<std::size_t>(payload.track);
     auto packet = std::make_shared<MediaPacket>();
     packet->track = payload.track;
-    packet->sequence = next_sequence_[track]++;
+    if (payload.sequence) {
+      packet->sequence = *payload.sequence;
+      const auto following = static_cast<std::uint16_t>(*payload.sequence + 1);
+      if (sequenceNewer(following, next_sequence_[track])) next_sequence_[track] = following;
+    } else {
+      packet->sequence = next_sequence_[track]++;
+    }
     packet->keyframe_start = payload.keyframe_start;
     packet->bytes.resize(kRtpFixedHeaderSize + payload.bytes.size());
     auto* data = reinterpret_cast<std::uint8_t*>(packet->bytes.data());
@@ -118,15 +145,17 @@ void MediaStream::publish(std::vector<StreamPayload> payloads) {
     bytes += packet->bytes.size();
     packets.push_back(std::move(packet));
   }
+  publishing.unlock();  // the posts below need no order among publishers: there is one
   packets_.fetch_add(packets.size(), std::memory_order_relaxed);
   bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  if (packets.empty()) return;
+  if (packets.empty()) return true;
   // One post per worker with viewers; the vector of references is the only copy.
   auto self = shared_from_this();
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     if (viewers_per_shard_[i].load(std::memory_order_relaxed) == 0) continue;
     shards_[i]->postStreamPackets(self, packets);
   }
+  return true;
 }
 
 void MediaStream::requestKeyframe() { requestKeyframeAfter(kKeyframeRequestIntervalMs); }
@@ -148,7 +177,9 @@ bool MediaStream::requestKeyframeAfter(std::int64_t min_interval_ms) {
   if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return false;  // another won
   deferred_interval_ms_.store(0, std::memory_order_relaxed);  // this request answers them
   keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
-  if (auto* listener = keyframes_.load()) listener->onKeyframeWanted();
+  // Under the lock: a publisher that released the stream is never called after it returned.
+  std::lock_guard lock(publish_mutex_);
+  if (keyframes_) keyframes_->onKeyframeWanted();
   return true;
 }
 

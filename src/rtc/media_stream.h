@@ -1,9 +1,13 @@
-// MediaStream: one event's live stream as the WebRTC engine fans it out. The publisher (the
-// built-in test source today, WHIP ingest later) hands it RTP payloads; the stream gives them
-// headers once, keeps the result as shared immutable packets and posts one reference batch to
-// each worker that has viewers of the stream (design.md §5 step 4).
+// MediaStream: one event's live stream as the WebRTC engine fans it out. A publisher (the
+// built-in test source, or a WHIP ingest that takes over from it) hands it RTP payloads; the
+// stream gives them headers once, keeps the result as shared immutable packets and posts one
+// reference batch to each worker that has viewers of the stream (design.md §5 step 4).
 //
-// Threads: publish() runs on the publisher's one thread; everything else on any thread.
+// The stream outlives its publishers: viewers stay connected while it is offline (nobody
+// publishing) and see the next publisher's media without reconnecting. Its SSRCs and sequence
+// numbers are its own, so a change of publisher looks to a viewer like one continuous stream.
+//
+// Threads: any; publish() is serialized by a mutex (one publisher at a time).
 #pragma once
 
 #include "rtc/media_packet.h"
@@ -36,6 +40,10 @@ struct StreamPayload {
   int track = 0;
   std::string bytes;
   std::uint32_t rtp_timestamp = 0;
+  // The stream's sequence number for this payload; unset: the next one. An ingest forwards
+  // its publisher's numbering (shifted), so that a packet lost upstream leaves a gap the
+  // viewers see and a late retransmission fills it.
+  std::optional<std::uint16_t> sequence;
   bool marker = false;
   bool keyframe_start = false;
   // When the media was captured, on the steady clock (unset: when published). With
@@ -58,9 +66,10 @@ class KeyframeListener {
 class MediaStream : public std::enable_shared_from_this<MediaStream> {
  public:
   // `shards`: one per worker, in worker order; non-owning, they outlive the stream's packets
-  // (the service stops the workers before it drops its shards). `keyframes` may be null.
+  // (the service stops the workers before it drops its shards). Nobody publishes until a
+  // publisher claims the stream.
   MediaStream(std::string slug, std::vector<TrackDescription> tracks,
-              std::vector<RtcShard*> shards, KeyframeListener* keyframes);
+              std::vector<RtcShard*> shards);
 
   const std::string& slug() const { return slug_; }
   const std::vector<TrackDescription>& tracks() const { return tracks_; }
@@ -75,8 +84,22 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   std::optional<std::uint32_t> rtpTimestampAt(int track,
                                               std::chrono::steady_clock::time_point when) const;
 
-  // Publisher thread: one encoded frame (or audio block) cut into payloads.
-  void publish(std::vector<StreamPayload> payloads);
+  // Any thread. A publisher takes the stream; the one before it (if any) is cut off: its
+  // publish() calls are refused from now on and its listener hears no more keyframe requests.
+  // `keyframes` may be null (the publisher polls keyframeRequests()). Returns the publisher's
+  // number for publish() and releasePublisher().
+  std::uint64_t claimPublisher(KeyframeListener* keyframes);
+  // The publisher leaves: the stream goes offline, unless another has claimed it since.
+  void releasePublisher(std::uint64_t publisher);
+  // A publisher holds the stream (it is live).
+  bool live() const { return publisher_.load(std::memory_order_relaxed) != 0; }
+  std::uint64_t currentPublisher() const { return publisher_.load(std::memory_order_relaxed); }
+
+  // One encoded frame (or audio block) cut into payloads, from the current publisher. False
+  // (nothing published) when `publisher` is not the current one.
+  bool publish(std::uint64_t publisher, std::vector<StreamPayload> payloads);
+  // The sequence number the stream's next packet of `track` would get.
+  std::uint16_t nextSequence(int track) const;
 
   // Any thread. Viewers' PLI/FIR ask for a keyframe; the publisher hears at most one request
   // per second (design.md §5 step 5) — an encoder asked 1,000 times a second would send
@@ -89,8 +112,10 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   void requestKeyframeForNewViewer();
   // Any thread; the workers call it on their tick (every 100 ms).
   void retryDeferredKeyframeRequest();
-  // Before the publisher goes away: no more keyframe requests reach it.
-  void detachKeyframeListener() { keyframes_.store(nullptr); }
+  // Requests passed on so far: a publisher without a listener sends a PLI when this grows.
+  std::uint64_t keyframeRequests() const {
+    return keyframes_requested_.load(std::memory_order_relaxed);
+  }
 
   // Workers' viewer counts, so that packets are posted only where someone watches.
   void viewerJoined(int shard);
@@ -108,10 +133,16 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   const std::string slug_;
   const std::vector<TrackDescription> tracks_;
   std::vector<std::uint32_t> ssrcs_;
-  std::vector<std::uint16_t> next_sequence_;  // publisher thread
   const std::vector<RtcShard*> shards_;
   std::unique_ptr<std::atomic<std::int64_t>[]> viewers_per_shard_;
-  std::atomic<KeyframeListener*> keyframes_;
+
+  // The publisher: its number (0 = offline) and listener. Written under publish_mutex_, read
+  // without it on the viewers' paths.
+  mutable std::mutex publish_mutex_;
+  std::atomic<std::uint64_t> publisher_{0};
+  std::uint64_t last_publisher_ = 0;           // publish_mutex_
+  KeyframeListener* keyframes_ = nullptr;      // publish_mutex_
+  std::vector<std::uint16_t> next_sequence_;   // publish_mutex_
   bool requestKeyframeAfter(std::int64_t min_interval_ms);
 
   struct ClockReference {  // one published packet's RTP time and capture instant

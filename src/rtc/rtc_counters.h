@@ -29,6 +29,14 @@ struct RtcCounters {
   Count sessions_closed{0};
   Count consent_expired{0};
   Count setup_expired{0};
+  // WHIP publishers (media in).
+  Count ingest_packets{0};           // RTP accepted from publishers
+  Count ingest_bytes{0};
+  Count ingest_rejected{0};          // failed SRTP, malformed, unknown payload type, oversized
+  Count ingest_duplicates{0};        // already received (or given up on)
+  Count ingest_nacks_sent{0};        // sequence numbers asked for again
+  Count ingest_recovered{0};         // losses that a retransmission filled
+  Count ingest_keyframe_requests{0}; // PLI/FIR sent to publishers
   std::atomic<std::int64_t> sessions_active{0};
 
   static std::uint64_t get(const Count& c) { return c.load(std::memory_order_relaxed); }

@@ -25,9 +25,14 @@ struct RtcOptions {
   std::chrono::milliseconds setup_timeout{15000};
   // Retransmissions answered per viewer and second (NACK, RFC 4585 §6.2.1); beyond, dropped.
   double nacks_per_second = 300;
-  bool use_libsrtp = false;
+  bool use_libsrtp = false;  // SRTP from libsrtp2 instead of throng's own (OpenSSL EVP)
   // Send each viewer's packets of one frame as one UDP_SEGMENT message (udp(7)).
-  bool udp_segmentation = true;  // SRTP from libsrtp2 instead of throng's own (OpenSSL EVP)
+  bool udp_segmentation = true;
+  // WHIP: the most a publisher is invited to send (the REMB ceiling, bits per second).
+  std::uint64_t ingest_max_bitrate_bps = 8'000'000;
+  // WHIP: a publisher that sends neither media nor connectivity checks for this long has gone
+  // (consent freshness, RFC 7675, on a shorter clock than viewers': its viewers wait on it).
+  std::chrono::milliseconds publisher_timeout{5000};
 };
 
 }  // namespace throng::rtc

@@ -84,24 +84,35 @@ void RtcService::stop() {
   for (auto& future : done) future.wait_for(std::chrono::seconds(5));
 }
 
-std::shared_ptr<MediaStream> RtcService::openStream(std::string slug,
-                                                    std::vector<TrackDescription> tracks,
-                                                    KeyframeListener* keyframes) {
+std::shared_ptr<MediaStream> RtcService::newStream(std::string slug,
+                                                   std::vector<TrackDescription> tracks) {
   std::vector<RtcShard*> shards;
   for (auto& shard : shards_) shards.push_back(shard.get());
-  auto stream =
-      std::make_shared<MediaStream>(slug, std::move(tracks), std::move(shards), keyframes);
-  std::lock_guard lock(streams_mutex_);
-  streams_[std::move(slug)] = stream;
+  return std::make_shared<MediaStream>(std::move(slug), std::move(tracks), std::move(shards));
+}
+
+std::shared_ptr<MediaStream> RtcService::openStream(std::string slug,
+                                                    std::vector<TrackDescription> tracks) {
+  auto stream = newStream(std::move(slug), std::move(tracks));
+  adoptStream(stream);
   return stream;
 }
 
 void RtcService::closeStream(std::string_view slug) {
-  std::lock_guard lock(streams_mutex_);
-  if (auto it = streams_.find(slug); it != streams_.end()) {
-    it->second->detachKeyframeListener();
-    streams_.erase(it);
+  std::shared_ptr<MediaStream> closed;
+  {
+    std::lock_guard lock(streams_mutex_);
+    if (auto it = streams_.find(slug); it != streams_.end()) {
+      closed = std::move(it->second);
+      streams_.erase(it);
+    }
   }
+  if (closed) endStream(closed);
+}
+
+void RtcService::endStream(const std::shared_ptr<MediaStream>& stream) {
+  stream->releasePublisher(stream->currentPublisher());
+  for (auto& shard : shards_) shard->postCloseStream(stream);
 }
 
 std::shared_ptr<MediaStream> RtcService::findStream(std::string_view slug) const {
@@ -115,6 +126,69 @@ std::vector<std::shared_ptr<MediaStream>> RtcService::streams() const {
   std::vector<std::shared_ptr<MediaStream>> all;
   for (const auto& [slug, stream] : streams_) all.push_back(stream);
   return all;
+}
+
+void RtcService::adoptStream(const std::shared_ptr<MediaStream>& stream) {
+  std::shared_ptr<MediaStream> replaced;
+  {
+    std::lock_guard lock(streams_mutex_);
+    auto& slot = streams_[stream->slug()];
+    if (slot == stream) return;
+    replaced = std::exchange(slot, stream);
+  }
+  if (replaced) endStream(replaced);
+}
+
+RtcService::BroadcastAdmission RtcService::beginBroadcast(std::string_view slug,
+                                                          std::string token, bool takeover) {
+  std::string previous;
+  {
+    std::lock_guard lock(broadcasts_mutex_);
+    auto it = broadcasts_.find(slug);
+    // A holder the registry no longer knows (its plan expired unclaimed) holds nothing.
+    if (it != broadcasts_.end() && !registry_.find(slug, it->second.token)) {
+      broadcasts_.erase(it);
+      it = broadcasts_.end();
+    }
+    if (it != broadcasts_.end()) {
+      if (!takeover) return BroadcastAdmission::kBusy;
+      previous = std::exchange(it->second.token, std::move(token));
+      it->second.health = {};
+    } else {
+      broadcasts_.emplace(std::string(slug), Broadcast{std::move(token), {}});
+    }
+  }
+  if (!previous.empty()) {
+    if (auto owner = registry_.find(slug, previous)) {
+      if (owner->pending) {
+        registry_.cancelPending(previous);
+      } else {
+        shard(owner->shard).postClose(previous, CloseReason::kReplaced);
+      }
+    }
+  }
+  return BroadcastAdmission::kAdmitted;
+}
+
+void RtcService::endBroadcast(std::string_view slug, std::string_view token) {
+  std::lock_guard lock(broadcasts_mutex_);
+  auto it = broadcasts_.find(slug);
+  if (it != broadcasts_.end() && it->second.token == token) broadcasts_.erase(it);
+}
+
+void RtcService::reportBroadcastHealth(std::string_view slug, std::string_view token,
+                                       const BroadcastHealth& health) {
+  std::lock_guard lock(broadcasts_mutex_);
+  auto it = broadcasts_.find(slug);
+  if (it != broadcasts_.end() && it->second.token == token) it->second.health = health;
+}
+
+std::optional<RtcService::BroadcastHealth> RtcService::broadcastHealth(
+    std::string_view slug) const {
+  std::lock_guard lock(broadcasts_mutex_);
+  auto it = broadcasts_.find(slug);
+  if (it == broadcasts_.end()) return std::nullopt;
+  return it->second.health;
 }
 
 SrtpImplementation RtcService::srtpImplementation() const {
@@ -146,6 +220,13 @@ RtcService::Totals RtcService::totals() const {
     t.sessions_closed += get(c.sessions_closed);
     t.consent_expired += get(c.consent_expired);
     t.setup_expired += get(c.setup_expired);
+    t.ingest_packets += get(c.ingest_packets);
+    t.ingest_bytes += get(c.ingest_bytes);
+    t.ingest_rejected += get(c.ingest_rejected);
+    t.ingest_duplicates += get(c.ingest_duplicates);
+    t.ingest_nacks_sent += get(c.ingest_nacks_sent);
+    t.ingest_recovered += get(c.ingest_recovered);
+    t.ingest_keyframe_requests += get(c.ingest_keyframe_requests);
     t.sessions_active += c.sessions_active.load(std::memory_order_relaxed);
   }
   return t;

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,12 +48,42 @@ class RtcService {
   // Blocks until each worker has done so.
   void stop();
 
-  // Streams, by event slug. Any thread.
-  std::shared_ptr<MediaStream> openStream(std::string slug, std::vector<TrackDescription> tracks,
-                                          KeyframeListener* keyframes);
+  // Streams, by event slug. Any thread. Opening replaces the event's stream if it has one (a
+  // publisher with other codecs): the old one is closed as closeStream() does.
+  std::shared_ptr<MediaStream> openStream(std::string slug, std::vector<TrackDescription> tracks);
+  // A stream not on the air yet (a publisher's, until it connects: adoptStream).
+  std::shared_ptr<MediaStream> newStream(std::string slug, std::vector<TrackDescription> tracks);
+  // Takes the stream off the air: its viewers' sessions are closed (DTLS close_notify; a
+  // player that reconnects finds the event's next stream, or a 404).
   void closeStream(std::string_view slug);
   std::shared_ptr<MediaStream> findStream(std::string_view slug) const;
   std::vector<std::shared_ptr<MediaStream>> streams() const;
+  // A publisher's stream goes on the air (the event's current stream, or a new one of other
+  // codecs that replaces it). No effect if it already is the event's stream.
+  void adoptStream(const std::shared_ptr<MediaStream>& stream);
+
+  // WHIP: one publisher per event at a time. Any thread.
+  enum class BroadcastAdmission { kAdmitted, kBusy };
+  // Reserves the event for the publisher session `token`. Another publisher holds it: kBusy,
+  // unless `takeover`, in which case that one is closed and this one admitted.
+  BroadcastAdmission beginBroadcast(std::string_view slug, std::string token, bool takeover);
+  // The publisher session `token` ended (no effect if it no longer holds the event).
+  void endBroadcast(std::string_view slug, std::string_view token);
+
+  // What the streamer's studio shows: the publisher's health, updated about once a second.
+  struct BroadcastHealth {
+    bool connected = false;  // ICE and DTLS done, media flowing into the stream
+    double video_bitrate_bps = 0, audio_bitrate_bps = 0;
+    double keyframe_interval_s = 0;
+    double video_loss = 0;  // fraction lost upstream in the last second, before NACKs
+    std::uint64_t packets = 0, rejected = 0, nacks_sent = 0, recovered = 0, lost = 0,
+                  keyframe_requests = 0, b_frames = 0;
+    std::string video_codec;
+  };
+  void reportBroadcastHealth(std::string_view slug, std::string_view token,
+                             const BroadcastHealth& health);
+  // nullopt: nobody publishes to the event.
+  std::optional<BroadcastHealth> broadcastHealth(std::string_view slug) const;
 
   // For shards, sessions and the WHEP endpoint.
   const RtcOptions& options() const { return options_; }
@@ -70,12 +101,16 @@ class RtcService {
                   bytes_sent = 0, send_dropped = 0, send_syscalls = 0, nacks_received = 0,
                   retransmitted = 0, retransmit_missing = 0, retransmit_limited = 0,
                   keyframe_requests = 0, sessions_connected = 0, sessions_closed = 0,
-                  consent_expired = 0, setup_expired = 0;
+                  consent_expired = 0, setup_expired = 0, ingest_packets = 0, ingest_bytes = 0,
+                  ingest_rejected = 0, ingest_duplicates = 0, ingest_nacks_sent = 0,
+                  ingest_recovered = 0, ingest_keyframe_requests = 0;
     std::int64_t sessions_active = 0;
   };
   Totals totals() const;
 
  private:
+  void endStream(const std::shared_ptr<MediaStream>& stream);
+
   RtcOptions options_;
   std::vector<net::Worker*> workers_;
   std::vector<std::unique_ptr<RtcShard>> shards_;
@@ -85,6 +120,12 @@ class RtcService {
   SessionRegistry registry_;
   mutable std::mutex streams_mutex_;
   std::map<std::string, std::shared_ptr<MediaStream>, std::less<>> streams_;
+  struct Broadcast {
+    std::string token;  // the publisher session's
+    BroadcastHealth health;
+  };
+  mutable std::mutex broadcasts_mutex_;
+  std::map<std::string, Broadcast, std::less<>> broadcasts_;
 };
 
 }  // namespace throng::rtc

@@ -98,7 +98,7 @@ void RtcShard::start() {
 
 void RtcShard::stop() {
   stopped_ = true;
-  std::vector<ViewerSession*> all;
+  std::vector<PeerSession*> all;
   for (auto& [ufrag, session] : sessions_) all.push_back(session.get());
   for (auto* session : all) closeSession(*session, CloseReason::kShutdown);
   tick_timer_.cancel();
@@ -120,7 +120,7 @@ void RtcShard::receive() {
 void RtcShard::onDatagram(std::uint8_t* data, std::size_t size, const udp::endpoint& from) {
   RtcCounters::add(counters_.datagrams_in);
   const std::span<const std::uint8_t> datagram(data, size);
-  ViewerSession* session = nullptr;
+  PeerSession* session = nullptr;
   if (auto it = by_endpoint_.find(from); it != by_endpoint_.end()) session = it->second;
   switch (classifyPacket(datagram)) {
     case PacketClass::kStun:
@@ -129,18 +129,29 @@ void RtcShard::onDatagram(std::uint8_t* data, std::size_t size, const udp::endpo
     case PacketClass::kDtls:
       if (!session) break;
       scratch_.clear();
-      if (session->onDtls(datagram, scratch_)) attach(*session);
+      if (session->onDtls(datagram, scratch_)) {
+        session->onConnected(PeerSession::Clock::now());
+        if (session->role() == SessionRole::kViewer) {
+          attach(static_cast<ViewerSession&>(*session));
+        } else {
+          RtcCounters::add(counters_.sessions_connected);
+        }
+      }
       sendNow(scratch_, from);
       return;
     case PacketClass::kRtcp:
       if (!session) break;
-      session->onSrtcp(data, size, ViewerSession::Clock::now());
+      session->onSrtcp(data, size, PeerSession::Clock::now());
       syncSendCounters();
       return;
     case PacketClass::kRtp:
       if (!session) break;
-      // A WHEP viewer only receives (the answer says sendonly); its media is not wanted.
-      RtcCounters::add(counters_.rtp_from_viewer);
+      scratch_.clear();
+      if (!session->onSrtp(data, size, PeerSession::Clock::now(), scratch_)) {
+        // A WHEP viewer only receives (the answer says sendonly); its media is not wanted.
+        RtcCounters::add(counters_.rtp_from_viewer);
+      }
+      if (!scratch_.empty()) sendNow(scratch_, session->mediaEndpoint());
       return;
     case PacketClass::kUnknown:
       break;
@@ -149,7 +160,7 @@ void RtcShard::onDatagram(std::uint8_t* data, std::size_t size, const udp::endpo
 }
 
 void RtcShard::onStun(std::span<const std::uint8_t> datagram, const udp::endpoint& from,
-                      ViewerSession* session) {
+                      PeerSession* session) {
   auto message = parseStun(datagram);
   if (!message || message->type != kStunBindingRequest) {
     // Binding indications (RFC 8489 §6.3.2 keepalives) need no answer; the rest is junk.
@@ -163,7 +174,7 @@ void RtcShard::onStun(std::span<const std::uint8_t> datagram, const udp::endpoin
     RtcCounters::add(counters_.stun_rejected);
     return;
   }
-  const auto now = ViewerSession::Clock::now();
+  const auto now = PeerSession::Clock::now();
   bool authenticated = false;
   if (!session) {
     if (auto it = sessions_.find(std::string(ufrag)); it != sessions_.end()) {
@@ -179,7 +190,12 @@ void RtcShard::onStun(std::span<const std::uint8_t> datagram, const udp::endpoin
       }
       authenticated = true;
       const std::string token = plan->token;
-      auto owned = std::make_unique<ViewerSession>(std::move(plan), *this, now);
+      std::unique_ptr<PeerSession> owned;
+      if (plan->role == SessionRole::kPublisher) {
+        owned = std::make_unique<PublisherSession>(std::move(plan), *this, now);
+      } else {
+        owned = std::make_unique<ViewerSession>(std::move(plan), *this, now);
+      }
       session = owned.get();
       by_token_[token] = session;
       sessions_[std::string(ufrag)] = std::move(owned);
@@ -224,14 +240,16 @@ void RtcShard::attach(ViewerSession& session) {
   RtcCounters::add(counters_.sessions_connected);
 }
 
-void RtcShard::closeSession(ViewerSession& session, CloseReason reason) {
+void RtcShard::closeSession(PeerSession& peer, CloseReason reason) {
   scratch_.clear();
-  session.close(scratch_);
-  if (!scratch_.empty() && session.mediaEndpoint().port() != 0) {
-    sendNow(scratch_, session.mediaEndpoint());
+  peer.close(scratch_);
+  if (!scratch_.empty() && peer.mediaEndpoint().port() != 0) {
+    sendNow(scratch_, peer.mediaEndpoint());
   }
-  auto& stream = session.stream();
-  if (session.fanout_index >= 0) {
+  auto& stream = peer.stream();
+  if (peer.role() == SessionRole::kPublisher) {
+    service_.endBroadcast(stream.slug(), peer.token());
+  } else if (auto& session = static_cast<ViewerSession&>(peer); session.fanout_index >= 0) {
     auto it = fanouts_.find(&stream);
     auto& viewers = it->second.viewers;
     const auto index = static_cast<std::size_t>(session.fanout_index);
@@ -242,9 +260,9 @@ void RtcShard::closeSession(ViewerSession& session, CloseReason reason) {
     stream.viewerLeft(index_);
     if (viewers.empty()) fanouts_.erase(it);
   }
-  for (const auto& endpoint : session.endpoints()) {
+  for (const auto& endpoint : peer.endpoints()) {
     auto it = by_endpoint_.find(endpoint);
-    if (it != by_endpoint_.end() && it->second == &session) by_endpoint_.erase(it);
+    if (it != by_endpoint_.end() && it->second == &peer) by_endpoint_.erase(it);
   }
   switch (reason) {
     case CloseReason::kConsentExpired: RtcCounters::add(counters_.consent_expired); break;
@@ -254,9 +272,11 @@ void RtcShard::closeSession(ViewerSession& session, CloseReason reason) {
   }
   RtcCounters::add(counters_.sessions_closed);
   counters_.sessions_active.fetch_sub(1, std::memory_order_relaxed);
-  spdlog::debug("webrtc: viewer of '{}' closed: {}", stream.slug(), closeReasonText(reason));
-  const std::string token = session.token();
-  const std::string ufrag = session.plan().local_ufrag;
+  spdlog::debug("webrtc: {} of '{}' closed: {}",
+                peer.role() == SessionRole::kPublisher ? "publisher" : "viewer", stream.slug(),
+                closeReasonText(reason));
+  const std::string token = peer.token();
+  const std::string ufrag = peer.plan().local_ufrag;
   service_.registry().forget(token);
   by_token_.erase(token);
   sessions_.erase(ufrag);  // destroys the session: last
@@ -293,10 +313,22 @@ const MediaPacket* RtcShard::findPacket(const MediaStream& stream, int track,
   return it->second.rings[static_cast<std::size_t>(track)].find(sequence);
 }
 
-void RtcShard::postClose(std::string token) {
-  asio::post(worker_.context(), [this, token = std::move(token)] {
+void RtcShard::postClose(std::string token, CloseReason reason) {
+  asio::post(worker_.context(), [this, token = std::move(token), reason] {
     auto it = by_token_.find(token);
-    if (it != by_token_.end()) closeSession(*it->second, CloseReason::kDeleted);
+    if (it != by_token_.end()) closeSession(*it->second, reason);
+  });
+}
+
+void RtcShard::postCloseStream(std::shared_ptr<MediaStream> stream) {
+  asio::post(worker_.context(), [this, stream = std::move(stream)] {
+    std::vector<PeerSession*> closing;
+    for (auto& [ufrag, session] : sessions_) {
+      if (&session->stream() == stream.get() && session->role() == SessionRole::kViewer) {
+        closing.push_back(session.get());
+      }
+    }
+    for (auto* session : closing) closeSession(*session, CloseReason::kStreamEnded);
   });
 }
 
@@ -310,11 +342,14 @@ void RtcShard::armTick() {
 }
 
 void RtcShard::tick() {
-  const auto now = ViewerSession::Clock::now();
-  std::vector<std::pair<ViewerSession*, CloseReason>> closing;
+  const auto now = PeerSession::Clock::now();
+  std::vector<std::pair<PeerSession*, CloseReason>> closing;
   for (auto& [ufrag, session] : sessions_) {
     scratch_.clear();
     const auto reason = session->tick(now, scratch_);
+    if (session->role() == SessionRole::kPublisher) {
+      publishHealth(static_cast<const PublisherSession&>(*session));
+    }
     if (!scratch_.empty() && session->mediaEndpoint().port() != 0) {
       sendNow(scratch_, session->mediaEndpoint());
     }
@@ -348,11 +383,33 @@ void RtcShard::syncSendCounters() {
 
 std::vector<RtcShard::SessionView> RtcShard::sessions() const {
   std::vector<SessionView> views;
-  for (const auto& [ufrag, session] : sessions_) {
-    views.push_back({session->token(), session->stream().slug(), session->phase(),
-                     session->stats()});
+  for (const auto& [ufrag, peer] : sessions_) {
+    if (peer->role() != SessionRole::kViewer) continue;
+    const auto& session = static_cast<const ViewerSession&>(*peer);
+    views.push_back({session.token(), session.stream().slug(), session.phase(), session.stats()});
   }
   return views;
+}
+
+void RtcShard::publishHealth(const PublisherSession& session) {
+  const auto stats = session.stats();
+  RtcService::BroadcastHealth health;
+  health.connected = stats.live;
+  health.video_bitrate_bps = stats.video_bitrate_bps;
+  health.audio_bitrate_bps = stats.audio_bitrate_bps;
+  health.keyframe_interval_s = stats.keyframe_interval_s;
+  health.video_loss = stats.video_fraction_lost / 256.0;
+  health.packets = stats.packets;
+  health.rejected = stats.rejected;
+  health.nacks_sent = stats.nacks_sent;
+  health.recovered = stats.recovered;
+  health.lost = stats.given_up;
+  health.keyframe_requests = stats.keyframe_requests;
+  health.b_frames = stats.b_frames;
+  for (const auto& track : session.stream().tracks()) {
+    if (track.kind == MediaKind::kVideo) health.video_codec = track.codec;
+  }
+  service_.reportBroadcastHealth(session.stream().slug(), session.token(), health);
 }
 
 }  // namespace throng::rtc

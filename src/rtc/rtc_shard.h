@@ -11,6 +11,7 @@
 #include "rtc/packet_ring.h"
 #include "rtc/rtc_counters.h"
 #include "rtc/send_batch.h"
+#include "rtc/publisher_session.h"
 #include "rtc/viewer_session.h"
 
 #include <boost/asio/ip/udp.hpp>
@@ -54,8 +55,10 @@ class RtcShard {
 
   // Any thread (a stream's publisher): packets of a stream this worker has viewers of.
   void postStreamPackets(std::shared_ptr<MediaStream> stream, std::vector<MediaPacketRef> packets);
-  // Any thread: close a session this worker owns (WHEP DELETE).
-  void postClose(std::string token);
+  // Any thread: close a session this worker owns (WHEP/WHIP DELETE, a publisher taking over).
+  void postClose(std::string token, CloseReason reason = CloseReason::kDeleted);
+  // Any thread: the stream went off the air; close this worker's viewers of it.
+  void postCloseStream(std::shared_ptr<MediaStream> stream);
 
   // For sessions, on the worker.
   SendBatch& batch() { return batch_; }
@@ -67,7 +70,7 @@ class RtcShard {
     ViewerSession::Phase phase;
     ViewerSession::Stats stats;
   };
-  // Worker thread: a snapshot of every session (the admin and bench views).
+  // Worker thread: a snapshot of every viewer's session (the admin and bench views).
   std::vector<SessionView> sessions() const;
 
  private:
@@ -83,14 +86,15 @@ class RtcShard {
   void receive();
   void onDatagram(std::uint8_t* data, std::size_t size, const boost::asio::ip::udp::endpoint& from);
   void onStun(std::span<const std::uint8_t> datagram, const boost::asio::ip::udp::endpoint& from,
-              ViewerSession* known);
+              PeerSession* known);
   void onStreamPackets(const std::shared_ptr<MediaStream>& stream,
                        const std::vector<MediaPacketRef>& packets);
   void attach(ViewerSession& session);
-  void closeSession(ViewerSession& session, CloseReason reason);
+  void closeSession(PeerSession& session, CloseReason reason);
   void armTick();
   void tick();
   void sendNow(const std::vector<std::string>& datagrams, const boost::asio::ip::udp::endpoint& to);
+  void publishHealth(const PublisherSession& session);
   void syncSendCounters();
 
   const int index_;
@@ -105,9 +109,9 @@ class RtcShard {
   std::uint64_t counted_sent_ = 0, counted_dropped_ = 0, counted_syscalls_ = 0, counted_bytes_ = 0;
   bool stopped_ = false;
 
-  std::unordered_map<std::string, std::unique_ptr<ViewerSession>> sessions_;  // by local ufrag
-  std::unordered_map<std::string, ViewerSession*> by_token_;
-  std::unordered_map<boost::asio::ip::udp::endpoint, ViewerSession*, EndpointHash> by_endpoint_;
+  std::unordered_map<std::string, std::unique_ptr<PeerSession>> sessions_;  // by local ufrag
+  std::unordered_map<std::string, PeerSession*> by_token_;
+  std::unordered_map<boost::asio::ip::udp::endpoint, PeerSession*, EndpointHash> by_endpoint_;
   std::unordered_map<const MediaStream*, Fanout> fanouts_;
   std::vector<std::string> scratch_;  // DTLS output, reused
 };

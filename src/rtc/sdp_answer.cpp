@@ -3,6 +3,7 @@
 #include "rtc/sdp_answer.h"
 
 #include "rtc/codec_choice.h"
+#include "rtc/h264_profile.h"
 #include "rtc/sdp_answer_writer.h"
 #include "rtc/sdp_text.h"
 
@@ -34,9 +35,26 @@ void setFeedback(NegotiatedMedia& n, const SdpCodec& codec) {
   }
 }
 
+// A publisher's section: the offered codec for `accepted`, Constrained Baseline first for
+// H.264 (every browser decodes it), else the first the offer lists.
+std::optional<std::size_t> choosePublishedCodec(const SdpMedia& media,
+                                                const OutgoingTrack& accepted) {
+  std::optional<std::size_t> first;
+  for (std::size_t i = 0; i < media.codecs.size(); ++i) {
+    const SdpCodec& codec = media.codecs[i];
+    if (!answer_detail::codecPublishable(codec, accepted)) continue;
+    if (!iequals(codec.name, "H264")) return i;
+    const auto profile = h264ProfileOfFmtp(codec.fmtp);
+    if (profile == H264Profile::kConstrainedBaseline) return i;
+    if (!first) first = i;
+  }
+  return first;
+}
+
 // Matches sections to tracks in order; a section's negotiated entry keeps track -1 if unmatched.
+// A viewer's sections take distinct tracks; a publisher's take one track per kind.
 std::variant<std::vector<NegotiatedMedia>, OfferProblem> matchSections(
-    const SessionDescription& offer, const AnswerParams& params) {
+    const SessionDescription& offer, const AnswerParams& params, bool receive) {
   std::vector<NegotiatedMedia> result(offer.media.size());
   std::vector<bool> used(params.tracks.size(), false);
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
@@ -49,14 +67,24 @@ std::variant<std::vector<NegotiatedMedia>, OfferProblem> matchSections(
       return unsupported(sectionName(m) + " uses " + m.protocol + "; throng needs " +
                          std::string(kWebRtcProtocol) + " (DTLS-SRTP with RTCP feedback)");
     }
-    if (m.direction != "recvonly" && m.direction != "sendrecv") continue;  // throng only sends
+    n.receive = receive;
+    const char* wanted = receive ? "sendonly" : "recvonly";
+    if (m.direction != wanted && m.direction != "sendrecv") continue;
     for (std::size_t t = 0; t < params.tracks.size(); ++t) {
       if (used[t] || params.tracks[t].kind != m.kind) continue;
-      const auto codec = chooseCodec(m, params.tracks[t]);
+      const auto codec = receive ? choosePublishedCodec(m, params.tracks[t])
+                                 : chooseCodec(m, params.tracks[t]);
       if (!codec) continue;
+      if (receive) {
+        // One section of each kind: every alternative of this kind is taken.
+        for (std::size_t u = 0; u < params.tracks.size(); ++u) {
+          if (params.tracks[u].kind == m.kind) used[u] = true;
+        }
+      }
       used[t] = true;
       n.track = static_cast<int>(t);
       n.payload_type = m.codecs[*codec].payload_type;
+      n.fmtp = m.codecs[*codec].fmtp;
       setFeedback(n, m.codecs[*codec]);
       break;
     }
@@ -118,8 +146,10 @@ std::optional<OfferProblem> checkBundle(const SessionDescription& offer,
 
 }  // namespace
 
-std::variant<ViewerAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
-                                                           const AnswerParams& params) {
+namespace {
+
+std::variant<SdpAnswer, OfferProblem> answerOffer(std::string_view offer,
+                                                  const AnswerParams& params, bool receive) {
   auto parsed = parseSdp(offer);
   if (!parsed) return OfferProblem{OfferProblemKind::kMalformed, parsed.error().message};
   const SessionDescription& sd = *parsed;
@@ -133,13 +163,19 @@ std::variant<ViewerAnswer, OfferProblem> answerViewerOffer(std::string_view offe
                        " BUNDLE groups; throng sends everything on one transport and needs at "
                        "most one");
   }
-  auto matched = matchSections(sd, params);
+  auto matched = matchSections(sd, params, receive);
   if (auto* problem = std::get_if<OfferProblem>(&matched)) return std::move(*problem);
   std::vector<NegotiatedMedia>& media = std::get<std::vector<NegotiatedMedia>>(matched);
 
   const auto first = std::find_if(media.begin(), media.end(),
                                   [](const NegotiatedMedia& n) { return n.track >= 0; });
   if (first == media.end()) {
+    if (receive) {
+      return unsupported("no m-section can be matched: the offer has " +
+                         answer_detail::describeOffered(sd) +
+                         "; throng takes video VP8/90000 or H264/90000 (packetization-mode=1) "
+                         "and audio opus/48000/2 from sendonly or sendrecv sections");
+    }
     return unsupported("no m-section can be matched: the offer has " +
                        answer_detail::describeOffered(sd) + "; throng sends " +
                        answer_detail::describeTracks(params.tracks) +
@@ -153,13 +189,25 @@ std::variant<ViewerAnswer, OfferProblem> answerViewerOffer(std::string_view offe
 
   // With BUNDLE the first accepted section's transport is the one used (RFC 8843 §7.3.1).
   const SdpMedia& transport = sd.media[static_cast<std::size_t>(first - media.begin())];
-  ViewerAnswer answer;
+  SdpAnswer answer;
   answer.sdp = answer_detail::writeAnswer(sd, params, media, !sd.bundle_groups.empty());
   answer.remote_ufrag = transport.ice_ufrag;
   answer.remote_pwd = transport.ice_pwd;
   answer.remote_fingerprint = transport.fingerprint;
   answer.media = std::move(media);
   return answer;
+}
+
+}  // namespace
+
+std::variant<SdpAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
+                                                        const AnswerParams& params) {
+  return answerOffer(offer, params, /*receive=*/false);
+}
+
+std::variant<SdpAnswer, OfferProblem> answerPublisherOffer(std::string_view offer,
+                                                           const AnswerParams& params) {
+  return answerOffer(offer, params, /*receive=*/true);
 }
 
 }  // namespace throng::rtc

@@ -33,6 +33,8 @@ struct AnswerParams {
   std::string ice_ufrag, ice_pwd;
   std::string fingerprint_sha256;  // "AB:CD:..."
   std::vector<boost::asio::ip::udp::endpoint> candidates;
+  // Viewer: the stream's tracks. Publisher: the tracks throng accepts, in preference order
+  // (alternatives of one kind; the first the offer has wins); ssrc and msid are unused.
   std::vector<OutgoingTrack> tracks;
   std::string cname;
   std::uint64_t session_id = 0;
@@ -40,9 +42,11 @@ struct AnswerParams {
 
 struct NegotiatedMedia {
   std::string mid;
+  bool receive = false;  // a publisher's section: throng receives (a=recvonly)
   MediaKind kind = MediaKind::kOther;
   int track = -1;         // index into AnswerParams::tracks; -1 = section rejected
   int payload_type = -1;  // the offer's payload type for the chosen codec
+  std::string fmtp;       // the offer's a=fmtp for it
   // The feedback the offer had for that codec and the answer repeats (RFC 4585 §4.2).
   bool nack = false, pli = false, fir = false, remb = false;
   // Always false for now: transport-cc needs the transport-wide sequence number extension
@@ -50,7 +54,7 @@ struct NegotiatedMedia {
   bool transport_cc = false;
 };
 
-struct ViewerAnswer {
+struct SdpAnswer {
   std::string sdp;
   std::vector<NegotiatedMedia> media;                        // one per offer m-section, in order
   std::string remote_ufrag, remote_pwd, remote_fingerprint;  // sha-256 "AB:.."
@@ -74,7 +78,16 @@ struct OfferProblem {
 // rtcp-mux, more than one BUNDLE group or accepted sections outside it (one section needs no
 // BUNDLE), an audio/video protocol other than UDP/TLS/RTP/SAVPF, an ICE-lite offerer, or no
 // section matched.
-std::variant<ViewerAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
+std::variant<SdpAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
+                                                        const AnswerParams& params);
+
+// The answer to a WHIP publisher (RFC 9725 §4.2): the same transport rules, but throng
+// receives (a=recvonly) from sendonly or sendrecv sections; the first audio and the first
+// video section are each matched to the first accepted track of their kind the section
+// offers (H.264: packetization-mode=1, a Constrained Baseline format preferred as every
+// viewer decodes it); the answer repeats the offered format's fmtp. Further sections are
+// rejected. No section matched: 422 naming what was offered and what throng takes.
+std::variant<SdpAnswer, OfferProblem> answerPublisherOffer(std::string_view offer,
                                                            const AnswerParams& params);
 
 }  // namespace throng::rtc

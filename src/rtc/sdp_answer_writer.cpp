@@ -41,7 +41,7 @@ void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& ch
   w.line("m=" + offered.kind_name + " 9 UDP/TLS/RTP/SAVPF " + pt);
   w.line("c=IN IP4 0.0.0.0");
   if (!offered.mid.empty()) w.line("a=mid:" + offered.mid);
-  w.line("a=sendonly");
+  w.line(chosen.receive ? "a=recvonly" : "a=sendonly");
   w.line("a=rtcp-mux");
   if (offered.rtcp_rsize) w.line("a=rtcp-rsize");
   w.line("a=ice-ufrag:" + params.ice_ufrag);
@@ -55,16 +55,20 @@ void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& ch
     rtpmap += "/" + std::to_string(codec->channels);
   }
   w.line(rtpmap);
-  if (!track.fmtp.empty()) w.line("a=fmtp:" + pt + " " + track.fmtp);
+  // A publisher's format is its own (its H.264 profile); a viewer gets the stream's.
+  const std::string& fmtp = chosen.receive ? codec->fmtp : track.fmtp;
+  if (!fmtp.empty()) w.line("a=fmtp:" + pt + " " + fmtp);
   if (chosen.nack) w.line("a=rtcp-fb:" + pt + " nack");
   if (chosen.pli) w.line("a=rtcp-fb:" + pt + " nack pli");
   if (chosen.fir) w.line("a=rtcp-fb:" + pt + " ccm fir");
   if (chosen.remb) w.line("a=rtcp-fb:" + pt + " goog-remb");
-  const std::string ssrc = std::to_string(track.ssrc);
-  const std::string msid = track.msid_stream + " " + track.msid_track;
-  w.line("a=ssrc:" + ssrc + " cname:" + params.cname);
-  w.line("a=ssrc:" + ssrc + " msid:" + msid);
-  w.line("a=msid:" + msid);
+  if (!chosen.receive) {
+    const std::string ssrc = std::to_string(track.ssrc);
+    const std::string msid = track.msid_stream + " " + track.msid_track;
+    w.line("a=ssrc:" + ssrc + " cname:" + params.cname);
+    w.line("a=ssrc:" + ssrc + " msid:" + msid);
+    w.line("a=msid:" + msid);
+  }
   for (std::size_t i = 0; i < params.candidates.size(); ++i) {
     const auto& c = params.candidates[i];
     const std::uint32_t n = static_cast<std::uint32_t>(i) + 1;

@@ -30,7 +30,8 @@ void SessionRegistry::addPending(std::unique_ptr<SessionPlan> plan) {
   Entry entry;
   entry.slug = plan->stream->slug();
   entry.local_ufrag = plan->local_ufrag;
-  entry.stream = plan->stream.get();
+  entry.stream = plan->role == SessionRole::kViewer ? plan->stream.get() : nullptr;
+  entry.role = plan->role;
   entry.created = plan->created;
   const std::string token = plan->token;
   entry.plan = std::move(plan);
@@ -57,12 +58,12 @@ std::optional<SessionRegistry::Owner> SessionRegistry::find(std::string_view slu
   std::lock_guard lock(mutex_);
   auto it = by_token_.find(token);
   if (it == by_token_.end() || it->second.slug != slug) return std::nullopt;
-  return Owner{it->second.plan != nullptr, it->second.shard};
+  return Owner{it->second.plan != nullptr, it->second.shard, it->second.role};
 }
 
 void SessionRegistry::eraseLocked(std::map<std::string, Entry, std::less<>>::iterator it) {
   if (it->second.plan) token_by_ufrag_.erase(it->second.local_ufrag);
-  auto count = per_stream_.find(it->second.stream);
+  auto count = it->second.stream ? per_stream_.find(it->second.stream) : per_stream_.end();
   if (count != per_stream_.end() && count->second > 0) {
     if (--count->second == 0) per_stream_.erase(count);
     --total_;

@@ -31,7 +31,8 @@ class SessionRegistry {
   Admission reserve(const MediaStream* stream);
   void release(const MediaStream* stream);
 
-  // The plan of an admitted viewer, waiting for its first binding request.
+  // The plan of an admitted viewer (or of a publisher, which takes no viewer's place), waiting
+  // for its first binding request.
   void addPending(std::unique_ptr<SessionPlan> plan);
 
   // On the worker that received a binding request for `local_ufrag`: if a pending plan has that
@@ -43,6 +44,7 @@ class SessionRegistry {
   struct Owner {
     bool pending = false;  // not claimed yet
     int shard = -1;        // the owning worker once claimed
+    SessionRole role = SessionRole::kViewer;
   };
   // Where the session with this token of this event is; nullopt = no such session.
   std::optional<Owner> find(std::string_view slug, std::string_view token) const;
@@ -61,7 +63,8 @@ class SessionRegistry {
   struct Entry {
     std::string slug;
     std::string local_ufrag;
-    const MediaStream* stream = nullptr;
+    const MediaStream* stream = nullptr;  // null for a publisher: no place to free
+    SessionRole role = SessionRole::kViewer;
     std::unique_ptr<SessionPlan> plan;  // set while pending
     int shard = -1;
     std::chrono::steady_clock::time_point created;

@@ -3,6 +3,7 @@
 #include "base/random.h"
 #include "http/router.h"
 #include "rtc/dtls.h"
+#include "rtc/endpoint_http.h"
 #include "rtc/media_stream.h"
 #include "rtc/rtc_service.h"
 #include "rtc/rtc_shard.h"
@@ -10,8 +11,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
 
 namespace throng::rtc {
 
@@ -26,63 +25,11 @@ using http::StringResponse;
 // for a join storm to pass, short enough that nobody gives up.
 constexpr const char* kRetryAfterSeconds = "5";
 
-std::string mediaType(std::string_view header) {
-  const auto semicolon = header.find(';');
-  if (semicolon != std::string_view::npos) header = header.substr(0, semicolon);
-  while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
-  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
-  std::string type(header);
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return type;
-}
-
-bool validSlug(std::string_view slug) {
-  if (slug.empty() || slug.size() > 64) return false;
-  return std::all_of(slug.begin(), slug.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_';
-  });
-}
-
-// "<event>" or "<event>/<token>".
-struct WhepPath {
-  std::string_view slug;
-  std::string_view token;
-  bool valid = false;
-};
-
-WhepPath splitPath(std::string_view tail) {
-  WhepPath path;
-  const auto slash = tail.find('/');
-  path.slug = tail.substr(0, slash);
-  if (slash != std::string_view::npos) path.token = tail.substr(slash + 1);
-  path.valid = validSlug(path.slug) &&
-               (slash == std::string_view::npos ||
-                (path.token.size() == 32 &&
-                 std::all_of(path.token.begin(), path.token.end(),
-                             [](unsigned char c) { return std::isxdigit(c); })));
-  return path;
-}
-
-void addCors(StringResponse& response) {
-  // Players on other origins (an embed on the event's own site) may use the endpoint.
-  response.set(beast_http::field::access_control_allow_origin, "*");
-  response.set(beast_http::field::access_control_expose_headers,
-               "Location, ETag, Link, Accept-Patch, Accept-Post");
-}
-
-void answer(Responder& responder, beast_http::status status, std::string body = {},
-            std::string_view content_type = "text/plain; charset=utf-8") {
-  StringResponse response{status, 11};
-  if (!body.empty()) response.set(beast_http::field::content_type, content_type);
-  response.body() = std::move(body);
-  addCors(response);
-  responder.send(std::move(response));
-}
-
-void fail(Responder& responder, beast_http::status status, std::string reason) {
-  answer(responder, status, reason + "\n");
-}
+using endpoint_http::addCors;
+using endpoint_http::answer;
+using endpoint_http::fail;
+using endpoint_http::mediaType;
+using endpoint_http::splitPath;
 
 void onPost(RtcService& service, RequestContext& context, Responder responder) {
   const auto path = splitPath(context.route_tail);
@@ -153,7 +100,7 @@ void onPost(RtcService& service, RequestContext& context, Responder responder) {
          problem->reason);
     return;
   }
-  auto& viewer_answer = std::get<ViewerAnswer>(result);
+  auto& viewer_answer = std::get<SdpAnswer>(result);
   plan->remote_ufrag = viewer_answer.remote_ufrag;
   plan->remote_fingerprint = viewer_answer.remote_fingerprint;
   plan->payload_types.assign(stream->tracks().size(), -1);
@@ -179,9 +126,10 @@ void onPost(RtcService& service, RequestContext& context, Responder responder) {
 
 void onDelete(RtcService& service, RequestContext& context, Responder responder) {
   const auto path = splitPath(context.route_tail);
-  const auto owner = path.valid && !path.token.empty()
-                         ? service.registry().find(path.slug, path.token)
-                         : std::nullopt;
+  auto owner = path.valid && !path.token.empty()
+                   ? service.registry().find(path.slug, path.token)
+                   : std::nullopt;
+  if (owner && owner->role != SessionRole::kViewer) owner.reset();
   if (!owner) {
     fail(responder, beast_http::status::not_found, "no such WHEP session");
     return;
@@ -196,30 +144,15 @@ void onDelete(RtcService& service, RequestContext& context, Responder responder)
 
 void onPatch(RtcService& service, RequestContext& context, Responder responder) {
   const auto path = splitPath(context.route_tail);
-  const auto owner = path.valid && !path.token.empty()
-                         ? service.registry().find(path.slug, path.token)
-                         : std::nullopt;
+  auto owner = path.valid && !path.token.empty()
+                   ? service.registry().find(path.slug, path.token)
+                   : std::nullopt;
+  if (owner && owner->role != SessionRole::kViewer) owner.reset();
   if (!owner) {
     fail(responder, beast_http::status::not_found, "no such WHEP session");
     return;
   }
-  if (mediaType(context.request[beast_http::field::content_type]) !=
-      "application/trickle-ice-sdpfrag") {
-    fail(responder, beast_http::status::unsupported_media_type,
-         "Content-Type must be application/trickle-ice-sdpfrag (RFC 8840)");
-    return;
-  }
-  // throng is ICE-lite (RFC 8445 §2.5): it learns the viewer's addresses from its binding
-  // requests, so trickled candidates need nothing more. New credentials mean an ICE restart,
-  // which throng does not do: the player starts a new session instead.
-  const std::string_view body = context.request.body();
-  if (body.find("a=ice-ufrag:") != std::string_view::npos ||
-      body.find("a=ice-pwd:") != std::string_view::npos) {
-    fail(responder, beast_http::status::unprocessable_entity,
-         "ICE restart is not supported; DELETE this session and POST a new offer");
-    return;
-  }
-  answer(responder, beast_http::status::no_content);
+  endpoint_http::answerTrickle(context, responder);
 }
 
 void onOptions(RtcService&, RequestContext& context, Responder responder) {

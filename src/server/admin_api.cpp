@@ -60,6 +60,19 @@ bool optionalString(const json& body, const char* field, std::optional<std::stri
   return true;
 }
 
+// Reads an optional boolean field; answers 400 naming it when it has another type.
+bool optionalBool(const json& body, const char* field, std::optional<bool>& out,
+                  http::Responder& responder) {
+  auto it = body.find(field);
+  if (it == body.end()) return true;
+  if (!it->is_boolean()) {
+    responder.error(beast_http::status::bad_request, std::string(field) + ": expected true or false");
+    return false;
+  }
+  out = it->get<bool>();
+  return true;
+}
+
 void storageFailed(http::Responder& responder, const Error& error) {
   responder.error(beast_http::status::internal_server_error, "storage: " + error.message);
 }
@@ -94,12 +107,15 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage,
         auto body = jsonBody(context, responder);
         if (!body) return;
         std::optional<std::string> slug, title, description;
+        std::optional<bool> allow_takeover;
         if (!optionalString(*body, "slug", slug, responder) ||
             !optionalString(*body, "title", title, responder) ||
-            !optionalString(*body, "description", description, responder)) {
+            !optionalString(*body, "description", description, responder) ||
+            !optionalBool(*body, "allow_takeover", allow_takeover, responder)) {
           return;
         }
-        store::NewEvent event{slug.value_or(""), title.value_or(""), description.value_or("")};
+        store::NewEvent event{slug.value_or(""), title.value_or(""), description.value_or(""),
+                              allow_takeover.value_or(false)};
         if (auto valid = store::validateNewEvent(event); !valid) {
           responder.error(beast_http::status::bad_request, valid.error().message);
           return;
@@ -146,7 +162,8 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage,
         if (!body) return;
         store::EventUpdate update;
         if (!optionalString(*body, "title", update.title, responder) ||
-            !optionalString(*body, "description", update.description, responder)) {
+            !optionalString(*body, "description", update.description, responder) ||
+            !optionalBool(*body, "allow_takeover", update.allow_takeover, responder)) {
           return;
         }
         if (auto rotate = body->find("rotate_stream_key"); rotate != body->end()) {

@@ -13,6 +13,7 @@ nlohmann::json adminEventJson(const store::EventRecord& event) {
   json["id"] = event.id;
   json["created_at_ms"] = event.created_at_ms;
   json["stream_key"] = event.stream_key;
+  json["allow_takeover"] = event.allow_takeover;
   return json;
 }
 

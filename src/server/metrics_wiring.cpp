@@ -233,6 +233,25 @@ void wireRtcMetrics(MetricsRegistry& registry, const rtc::RtcService& rtc) {
                "Packets retransmitted from the ring.", t.retransmitted);
     out.single("throng_webrtc_keyframe_requests_total", "counter",
                "PLI and FIR from viewers (before debouncing).", t.keyframe_requests);
+    std::int64_t live = 0;
+    for (const auto& stream : rtc.streams()) live += stream->live() ? 1 : 0;
+    out.single("throng_webrtc_streams_live", "gauge",
+               "Streams with a publisher (the test source or a WHIP ingest).", live);
+    out.single("throng_ingest_packets_total", "counter", "RTP packets accepted from publishers.",
+               t.ingest_packets);
+    out.single("throng_ingest_bytes_total", "counter", "Bytes of RTP accepted from publishers.",
+               t.ingest_bytes);
+    out.single("throng_ingest_rejected_total", "counter",
+               "Publisher RTP refused: failed SRTP, malformed, unknown payload type, oversized.",
+               t.ingest_rejected);
+    out.single("throng_ingest_duplicates_total", "counter",
+               "Publisher RTP already received or given up on.", t.ingest_duplicates);
+    out.single("throng_ingest_nacks_sent_total", "counter",
+               "Sequence numbers asked of publishers again (NACK).", t.ingest_nacks_sent);
+    out.single("throng_ingest_recovered_total", "counter",
+               "Upstream losses filled by a retransmission.", t.ingest_recovered);
+    out.single("throng_ingest_keyframe_requests_total", "counter",
+               "PLI/FIR sent to publishers.", t.ingest_keyframe_requests);
   });
 }
 

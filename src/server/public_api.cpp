@@ -1,6 +1,7 @@
 #include "server/public_api.h"
 
 #include "net/worker.h"
+#include "rtc/rtc_service.h"
 #include "server/event_json.h"
 
 #include <fmt/format.h>
@@ -14,7 +15,8 @@ namespace beast_http = boost::beast::http;
 using nlohmann::json;
 using store::EventRecord;
 
-void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo chat) {
+void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo chat,
+                  const rtc::RtcService* rtc) {
   auto* db = &storage;
   router.add(beast_http::verb::get, "/api/public/events",
              [db](http::RequestContext&, http::Responder responder) {
@@ -35,7 +37,7 @@ void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo 
              });
   router.addPrefix(
       beast_http::verb::get, "/api/public/events/",
-      [db, chat](http::RequestContext& context, http::Responder responder) {
+      [db, chat, rtc](http::RequestContext& context, http::Responder responder) {
         if (!store::isValidSlug(context.route_tail)) {
           responder.error(beast_http::status::not_found, "no such event");
           return;
@@ -43,8 +45,8 @@ void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo 
         auto ex = responder.executor();
         db->run<std::optional<EventRecord>>(
             ex, [slug = context.route_tail](store::Database& d) { return store::findEvent(d, slug); },
-            [responder = std::move(responder),
-             chat](Result<std::optional<EventRecord>> found) mutable {
+            [responder = std::move(responder), chat,
+             rtc](Result<std::optional<EventRecord>> found) mutable {
               if (!found || !found->has_value()) {
                 answerEvent(responder, found, publicEventJson, 503);
                 return;
@@ -55,6 +57,10 @@ void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo 
                              {"anonymous_domain", chat.anonymous_domain},
                              {"room", event.slug + "@" + chat.muc_domain}};
               out["whep_path"] = "/whep/" + event.slug;
+              out["whip_path"] = "/whip/" + event.slug;
+              const auto stream = rtc ? rtc->findStream(event.slug) : nullptr;
+              out["live"] = stream && stream->live();
+              out["viewers"] = stream ? stream->viewers() : 0;
               responder.json(beast_http::status::ok, out.dump());
             });
       },

@@ -8,6 +8,10 @@
 
 #include <string>
 
+namespace throng::rtc {
+class RtcService;
+}
+
 namespace throng::server {
 
 // Where a watch page finds an event's chat: XMPP over WebSocket, anonymous login, the room.
@@ -17,9 +21,11 @@ struct PublicChatInfo {
   std::string muc_domain;        // the event's room is <slug>@muc_domain
 };
 
-// Non-owning: `storage` outlives the routes. GET /api/public/events lists events; GET
-// /api/public/events/<slug> gives one, with its chat (PublicChatInfo) and WHEP endpoint.
-void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo chat);
+// Non-owning: `storage` and `rtc` outlive the routes. GET /api/public/events lists events; GET
+// /api/public/events/<slug> gives one, with its chat (PublicChatInfo), its WHEP endpoint and
+// its stream's state: `live` (someone publishes) and `viewers` (WebRTC sessions watching).
+void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo chat,
+                  const rtc::RtcService* rtc);
 
 // GET /live/<event>: the watch page (web/live.html), which reads the event from its URL.
 void addWatchPageRoute(http::Router& router, const http::StaticFiles& files);

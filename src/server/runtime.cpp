@@ -15,11 +15,13 @@
 #include "net/worker_pool.h"
 #include "rtc/rtc_service.h"
 #include "rtc/whep_endpoint.h"
+#include "rtc/whip_endpoint.h"
 #include "server/admin_api.h"
 #include "server/metrics_wiring.h"
 #include "server/public_api.h"
 #include "server/ready_file.h"
 #include "server/secrets.h"
+#include "server/ingest_auth.h"
 #include "server/test_stream.h"
 #include "store/events.h"
 #include "store/metric_samples.h"
@@ -304,9 +306,6 @@ void Runtime::start() {
       cfg.xmpp.anonymous_domain.empty() ? "anon." + cfg.xmpp.domain : cfg.xmpp.anonymous_domain;
   chat_options.muc_domain =
       cfg.xmpp.muc_domain.empty() ? "rooms." + cfg.xmpp.domain : cfg.xmpp.muc_domain;
-  addPublicApi(p.public_router, *p.storage,
-               {std::string(chat::kXmppWebSocketPath), chat_options.anonymous_domain,
-                chat_options.muc_domain});
   addWatchPageRoute(p.public_router, *p.static_files);
   chat_options.rate_stanzas_per_second = static_cast<double>(cfg.xmpp.rate_stanzas_per_second);
   chat_options.rate_stanzas_burst = static_cast<double>(cfg.xmpp.rate_stanzas_burst);
@@ -345,6 +344,11 @@ void Runtime::start() {
     throw StartupError("config key 'webrtc.port': " + opened.error().message);
   }
   rtc::addWhepRoutes(p.public_router, *p.rtc);
+  rtc::addWhipRoutes(p.public_router, *p.rtc, makeIngestAuthorizer(*p.storage));
+  addPublicApi(p.public_router, *p.storage,
+               {std::string(chat::kXmppWebSocketPath), chat_options.anonymous_domain,
+                chat_options.muc_domain},
+               p.rtc.get());
   if (cfg.test_source.enabled) {
     try {
       p.test_stream = std::make_unique<TestStream>(cfg.test_source, *p.rtc);
@@ -470,7 +474,8 @@ void Runtime::ensureDemoEvent() {
     if (existing->has_value()) return {};
     store::NewEvent demo{kDemoSlug, "throng demo event",
                          "A live event served by throng: watch, chat and go live from one "
-                         "self-hosted binary."};
+                         "self-hosted binary.",
+                         /*allow_takeover=*/false};
     auto created = store::createEvent(db, demo, unixMillis());
     if (!created) return created.error();
     return {};

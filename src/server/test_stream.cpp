@@ -47,7 +47,8 @@ TestStream::TestStream(const TestSourceConfig& config, rtc::RtcService& service)
   tracks[kAudioTrack].clock_rate = 48000;
   tracks[kAudioTrack].channels = 2;  // RFC 7587 §7: always "opus/48000/2" in SDP
   tracks[kAudioTrack].fmtp = "minptime=10;useinbandfec=1";
-  stream_ = service_.openStream(slug_, std::move(tracks), this);
+  stream_ = service_.openStream(slug_, std::move(tracks));
+  publisher_ = stream_->claimPublisher(this);
 }
 
 TestStream::~TestStream() { stop(); }
@@ -57,7 +58,8 @@ void TestStream::start() { source_->start(); }
 void TestStream::stop() {
   if (stopped_) return;
   stopped_ = true;
-  service_.closeStream(slug_);  // no more keyframe requests reach the source
+  stream_->releasePublisher(publisher_);  // no more keyframe requests reach the source
+  if (service_.findStream(slug_) == stream_) service_.closeStream(slug_);
   source_->stop();
 }
 
@@ -75,7 +77,9 @@ void TestStream::onMediaPayloads(media::PayloadBatch batch) {
     out.captured = batch.captured;
     payloads.push_back(std::move(out));
   }
-  stream_->publish(std::move(payloads));
+  if (!stream_->publish(publisher_, std::move(payloads))) {
+    source_->setPaused(true);  // a publisher took the stream over
+  }
 }
 
 void TestStream::onKeyframeWanted() { source_->requestKeyframe(); }

@@ -1,5 +1,7 @@
 // TestStream: the built-in test source (media/) published as an event's WebRTC stream (rtc/).
 // `throng demo` runs one for the demo event so that the watch page plays something at once.
+// A WHIP publisher of the event takes over: the source then pauses (no encoding for nobody),
+// and the viewers, who stay connected, see the publisher — or "offline" once it leaves.
 #pragma once
 
 #include "media/test_source.h"
@@ -41,6 +43,7 @@ class TestStream final : public media::PayloadSink, public rtc::KeyframeListener
   std::string slug_;
   std::unique_ptr<media::TestSource> source_;
   std::shared_ptr<rtc::MediaStream> stream_;
+  std::uint64_t publisher_ = 0;  // ours, from the stream
   bool stopped_ = false;
 };
 

@@ -17,7 +17,7 @@ constexpr std::size_t kMaxDescriptionBytes = 4000;
 constexpr std::size_t kStreamKeyBytes = 24;
 
 constexpr std::string_view kSelectColumns =
-    "SELECT id, slug, title, description, created_at_ms, stream_key FROM events";
+    "SELECT id, slug, title, description, created_at_ms, stream_key, allow_takeover FROM events";
 
 // Titles and descriptions end up in JSON, and a serializer given invalid UTF-8 fails at the
 // worst moment: on read. They are checked with isValidUtf8 (base/utf8.h) on the way in.
@@ -45,6 +45,7 @@ EventRecord readEvent(const Statement& stmt) {
   e.description = std::string(stmt.columnText(3));
   e.created_at_ms = stmt.columnInt64(4);
   e.stream_key = std::string(stmt.columnText(5));
+  e.allow_takeover = stmt.columnInt64(6) != 0;
   return e;
 }
 
@@ -113,17 +114,19 @@ Result<std::optional<EventRecord>> createEvent(Database& db, const NewEvent& eve
   record.description = event.description;
   record.created_at_ms = now_ms;
   record.stream_key = randomHexToken(kStreamKeyBytes);
+  record.allow_takeover = event.allow_takeover;
 
   // ON CONFLICT DO NOTHING: a taken slug is an expected answer (nullopt), not an error, and
   // this way it is decided by the UNIQUE index in one statement.
   auto stmt = db.cached(
-      "INSERT INTO events (slug, title, description, created_at_ms, stream_key)"
-      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING");
+      "INSERT INTO events (slug, title, description, created_at_ms, stream_key, allow_takeover)"
+      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING");
   if (!stmt) return stmt.error();
   Statement& insert = **stmt;
   for (Status s : {insert.bind(1, record.slug), insert.bind(2, record.title),
                    insert.bind(3, record.description), insert.bind(4, record.created_at_ms),
-                   insert.bind(5, record.stream_key)}) {
+                   insert.bind(5, record.stream_key),
+                   insert.bind(6, std::int64_t{record.allow_takeover ? 1 : 0})}) {
     if (!s) return s.error();
   }
   auto done = insert.step();
@@ -144,13 +147,17 @@ Result<std::optional<EventRecord>> updateEvent(Database& db, std::string_view sl
   if (update.title) record.title = *update.title;
   if (update.description) record.description = *update.description;
   if (update.rotate_stream_key) record.stream_key = randomHexToken(kStreamKeyBytes);
+  if (update.allow_takeover) record.allow_takeover = *update.allow_takeover;
 
-  auto stmt =
-      db.cached("UPDATE events SET title = ?, description = ?, stream_key = ? WHERE id = ?");
+  auto stmt = db.cached(
+      "UPDATE events SET title = ?, description = ?, stream_key = ?, allow_takeover = ?"
+      " WHERE id = ?");
   if (!stmt) return stmt.error();
   Statement& set = **stmt;
   for (Status s : {set.bind(1, record.title), set.bind(2, record.description),
-                   set.bind(3, record.stream_key), set.bind(4, record.id)}) {
+                   set.bind(3, record.stream_key),
+                   set.bind(4, std::int64_t{record.allow_takeover ? 1 : 0}),
+                   set.bind(5, record.id)}) {
     if (!s) return s.error();
   }
   auto done = set.step();

@@ -21,18 +21,21 @@ struct EventRecord {
   std::string description;  // 0..4000 characters
   std::int64_t created_at_ms = 0;
   std::string stream_key;   // secret for ingest; never logged, never in public views
+  bool allow_takeover = false;  // a new WHIP publisher replaces a live one (else 409)
 };
 
 struct NewEvent {
   std::string slug;
   std::string title;
   std::string description;
+  bool allow_takeover = false;
 };
 
 struct EventUpdate {
   std::optional<std::string> title;
   std::optional<std::string> description;
   bool rotate_stream_key = false;
+  std::optional<bool> allow_takeover;
 };
 
 // Validation shared by the API and the store: returns an Error naming the field, or ok.

@@ -114,6 +114,11 @@ CREATE TABLE room_ip_bans (
 );
 )sql";
 
+// Migration 5: whether a new WHIP publisher may replace a live one (otherwise it gets 409).
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE events ADD COLUMN allow_takeover INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -150,6 +155,7 @@ const std::vector<Migration>& schemaMigrations() {
       {2, "accounts", kSchemaV2},
       {3, "rooms and room_affiliations", kSchemaV3},
       {4, "muc_archive, moderation_log and room_ip_bans", kSchemaV4},
+      {5, "events.allow_takeover", kSchemaV5},
   };
   return kMigrations;
 }

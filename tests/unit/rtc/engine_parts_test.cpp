@@ -13,14 +13,17 @@
 namespace throng::rtc {
 namespace {
 
-std::shared_ptr<MediaStream> makeStream(KeyframeListener* listener = nullptr) {
+std::shared_ptr<MediaStream> makeStream(KeyframeListener* listener = nullptr, std::uint64_t* publisher = nullptr) {
   std::vector<TrackDescription> tracks(2);
   tracks[0].kind = MediaKind::kVideo;
   tracks[0].codec = "VP8";
   tracks[1].kind = MediaKind::kAudio;
   tracks[1].codec = "opus";
   tracks[1].clock_rate = 48000;
-  return std::make_shared<MediaStream>("demo", tracks, std::vector<RtcShard*>{}, listener);
+  auto stream = std::make_shared<MediaStream>("demo", tracks, std::vector<RtcShard*>{});
+  const auto id = stream->claimPublisher(listener);
+  if (publisher) *publisher = id;
+  return stream;
 }
 
 std::unique_ptr<SessionPlan> plan(const std::shared_ptr<MediaStream>& stream, std::string token,
@@ -111,7 +114,6 @@ TEST(MediaStream, KeyframeRequestsAreDebouncedToOnePerSecond) {
   EXPECT_EQ(listener.requests, 1);
   for (int i = 0; i < 1000; ++i) stream->requestKeyframeForNewViewer();
   EXPECT_EQ(listener.requests, 1);  // within 500 ms of the last request
-  stream->detachKeyframeListener();
   EXPECT_EQ(stream->stats().keyframes_requested, 1u);
 }
 
@@ -130,11 +132,11 @@ TEST(MediaStream, AHeldBackRequestIsPassedOnOnceTheIntervalRunsOut) {
   std::this_thread::sleep_for(std::chrono::milliseconds(520));
   stream->retryDeferredKeyframeRequest();
   EXPECT_EQ(listener.requests, 2);
-  stream->detachKeyframeListener();
 }
 
 TEST(MediaStream, TracksHaveDistinctSsrcsAndPayloadTypes) {
-  auto stream = makeStream();
+  std::uint64_t publisher = 0;
+  auto stream = makeStream(nullptr, &publisher);
   EXPECT_NE(stream->ssrc(0), stream->ssrc(1));
   EXPECT_EQ(stream->trackOfSsrc(stream->ssrc(1)), 1);
   EXPECT_EQ(stream->trackOfSsrc(stream->ssrc(1) + 1), stream->ssrc(0) == stream->ssrc(1) + 1 ? 0 : -1);
@@ -142,7 +144,7 @@ TEST(MediaStream, TracksHaveDistinctSsrcsAndPayloadTypes) {
   // Publishing with no worker watching builds the packets and posts nothing.
   std::vector<StreamPayload> payloads(1);
   payloads[0].bytes = "abc";
-  stream->publish(std::move(payloads));
+  EXPECT_TRUE(stream->publish(publisher, std::move(payloads)));
   EXPECT_EQ(stream->stats().packets, 1u);
   EXPECT_EQ(stream->stats().bytes, kRtpFixedHeaderSize + 3);
 }

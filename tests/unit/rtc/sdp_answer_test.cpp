@@ -53,13 +53,13 @@ std::string replacedAll(std::string text, std::string_view from, std::string_vie
 }
 
 // The answer, which must also parse back (as the viewer's browser will parse it).
-ViewerAnswer answer(std::string_view offer, const AnswerParams& p) {
+SdpAnswer answer(std::string_view offer, const AnswerParams& p) {
   auto result = answerViewerOffer(offer, p);
   if (auto* problem = std::get_if<OfferProblem>(&result)) {
     ADD_FAILURE() << "refused: " << problem->reason;
     return {};
   }
-  ViewerAnswer a = std::get<ViewerAnswer>(std::move(result));
+  SdpAnswer a = std::get<SdpAnswer>(std::move(result));
   auto parsed = parseSdp(a.sdp);
   EXPECT_TRUE(parsed) << parsed.error().message << "\n" << a.sdp;
   return a;
@@ -68,7 +68,7 @@ ViewerAnswer answer(std::string_view offer, const AnswerParams& p) {
 OfferProblem problem(std::string_view offer, const AnswerParams& p) {
   auto result = answerViewerOffer(offer, p);
   if (auto* refused = std::get_if<OfferProblem>(&result)) return *refused;
-  ADD_FAILURE() << "accepted:\n" << std::get<ViewerAnswer>(result).sdp;
+  ADD_FAILURE() << "accepted:\n" << std::get<SdpAnswer>(result).sdp;
   return {OfferProblemKind::kMalformed, ""};
 }
 
@@ -77,7 +77,7 @@ bool has(const std::string& sdp, std::string_view line) {
 }
 
 TEST(SdpAnswer, AnswersAChromeViewerWithVp8AndOpus) {
-  const ViewerAnswer a = answer(crlf(kChromeOffer), params({kVp8, kOpus}));
+  const SdpAnswer a = answer(crlf(kChromeOffer), params({kVp8, kOpus}));
   ASSERT_EQ(a.media.size(), 2u);
   EXPECT_EQ(a.media[0].mid, "0");
   EXPECT_EQ(a.media[0].kind, MediaKind::kVideo);
@@ -145,7 +145,7 @@ TEST(SdpAnswer, AnswersAChromeViewerWithVp8AndOpus) {
 }
 
 TEST(SdpAnswer, PicksTheOfferedH264OfTheTracksProfile) {
-  const ViewerAnswer a = answer(crlf(kChromeOffer), params({kH264, kOpus}));
+  const SdpAnswer a = answer(crlf(kChromeOffer), params({kH264, kOpus}));
   EXPECT_EQ(a.media[0].payload_type, 106);  // 42e01f mode 1, not 102's 42001f
   EXPECT_TRUE(has(a.sdp, "a=rtpmap:106 H264/90000"));
   EXPECT_TRUE(has(a.sdp, "a=fmtp:106 " + kH264.fmtp));
@@ -197,7 +197,7 @@ a=fmtp:113 apt=112
 }
 
 TEST(SdpAnswer, AnswersAFirefoxViewer) {
-  const ViewerAnswer a = answer(crlf(kFirefoxOffer), params({kVp8, kOpus}));
+  const SdpAnswer a = answer(crlf(kFirefoxOffer), params({kVp8, kOpus}));
   ASSERT_EQ(a.media.size(), 2u);
   EXPECT_EQ(a.media[0].mid, "0");
   EXPECT_EQ(a.media[0].kind, MediaKind::kAudio);
@@ -268,7 +268,7 @@ TEST(SdpAnswer, AcceptsActiveAndAbsentSetup) {
 TEST(SdpAnswer, RejectsSectionsItCannotServeAndKeepsTheirMids) {
   const std::string chrome(kChromeOffer);
   // Video offered sendonly: nothing to send it; audio still answered.
-  ViewerAnswer a = answer(replaced(chrome, "a=recvonly", "a=sendonly"), params({kVp8, kOpus}));
+  SdpAnswer a = answer(replaced(chrome, "a=recvonly", "a=sendonly"), params({kVp8, kOpus}));
   EXPECT_EQ(a.media[0].track, -1);
   EXPECT_EQ(a.media[1].track, 1);
   EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 1"));
@@ -310,7 +310,7 @@ TEST(SdpAnswer, OneSectionNeedsNoBundle) {
   const std::string chrome(kChromeOffer);
   const std::string video_only =
       replaced(chrome.substr(0, chrome.find("m=audio")), "a=group:BUNDLE 0 1\n", "");
-  const ViewerAnswer a = answer(video_only, params({kVp8, kOpus}));
+  const SdpAnswer a = answer(video_only, params({kVp8, kOpus}));
   ASSERT_EQ(a.media.size(), 1u);
   EXPECT_EQ(a.media[0].track, 0);
   EXPECT_EQ(a.sdp.find("a=group:BUNDLE"), std::string::npos);

@@ -24,7 +24,7 @@ class EventsTest : public ::testing::Test {
   }
 
   EventRecord create(const std::string& slug, const std::string& title = "A title") {
-    auto created = createEvent(*db_, NewEvent{slug, title, "about " + slug}, 5000);
+    auto created = createEvent(*db_, NewEvent{slug, title, "about " + slug, false}, 5000);
     EXPECT_TRUE(created.ok()) << created.error().message;
     EXPECT_TRUE(created.value().has_value());
     return *created.value();
@@ -102,7 +102,7 @@ TEST_F(EventsTest, CreateFindListUpdateDelete) {
 
 TEST_F(EventsTest, TakenSlugGivesNullopt) {
   const EventRecord first = create("taken");
-  auto second = createEvent(*db_, NewEvent{"taken", "Other", ""}, 6000);
+  auto second = createEvent(*db_, NewEvent{"taken", "Other", "", false}, 6000);
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_FALSE(second.value().has_value());
   auto found = findEvent(*db_, "taken");
@@ -151,7 +151,7 @@ TEST_F(EventsTest, ValidationErrorsNameTheField) {
   EXPECT_TRUE(validateEventUpdate(EventUpdate{}).ok());
 
   // The repository refuses the same input, and writes nothing.
-  auto created = createEvent(*db_, NewEvent{"Bad Slug", "t", ""}, 0);
+  auto created = createEvent(*db_, NewEvent{"Bad Slug", "t", "", false}, 0);
   ASSERT_FALSE(created.ok());
   EXPECT_TRUE(startsWith(created.error().message, "slug: "));
   create("fine");

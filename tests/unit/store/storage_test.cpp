@@ -366,7 +366,7 @@ TEST_F(StorageTest, RunPostsResultToExecutor) {
 }
 
 TEST_F(StorageTest, RunWithRepositoryAcrossReopen) {
-  const NewEvent spec{"launch-day", "Launch day", "We go live."};
+  const NewEvent spec{"launch-day", "Launch day", "We go live.", false};
   {
     auto storage = openStorage();
     ASSERT_TRUE(storage);
