@@ -593,13 +593,13 @@ $("sign-in-form").addEventListener("submit", async (e) => {
 $("sign-out").addEventListener("click", async () => {
   const leaving = room;
   room = null;
-  credentials = null;  // the password goes with the session
+  credentials = null;  // the password goes with the sign-out
   myRole = null;
   state.room = null;
   state.joined = false;
   roster.clear();
   await leaving?.stop();
-  location.reload();  // a clean page: no messages, log or settings of the session remain
+  location.reload();  // a clean page: nothing of the signed-in panel remains
 });
 
 // --- start ------------------------------------------------------------------------------
