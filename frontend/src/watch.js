@@ -1,13 +1,11 @@
 // The watch page (/live/<event>): the WebRTC player and the event's chat side by side.
 // Bundled with its npm libraries into web/assets/watch.js (npm run build).
 import { startWhep } from "/whep-player.js";
-import { cachedColour, consistentColour, initials } from "./colour.js";
+import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
 
-// The list keeps the newest messages only, so a busy room (50 messages a second) costs the
-// page a bounded DOM and bounded work per message. New rows are added in batches, at most
-// every FLUSH_MS: one layout read and one scroll per batch instead of per message (a chat at
-// 50 messages a second is not read message by message anyway).
+// The chat keeps the newest 200 messages, added in batches at most every 100 ms
+// (message_list.js).
 const MAX_MESSAGES = 200;
 const FLUSH_MS = 100;
 const RETRY_MS = 5000;
@@ -76,76 +74,7 @@ async function play(event) {
 
 // --- the chat ---------------------------------------------------------------------------
 
-const messages = $("messages");
-const byId = new Map();  // stanza-id → <li>, for moderation
-
-let pending = [];
-let flushTimer = null;
-
-function append(item, id) {
-  if (id) byId.set(id, item);
-  pending.push(item);
-  if (pending.length > MAX_MESSAGES) {
-    for (const dropped of pending.splice(0, pending.length - MAX_MESSAGES)) {
-      if (dropped.dataset.id) byId.delete(dropped.dataset.id);
-    }
-  }
-  flushTimer ??= setTimeout(flush, FLUSH_MS);
-}
-
-function flush() {
-  flushTimer = null;
-  const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-  const batch = document.createDocumentFragment();
-  batch.append(...pending);
-  pending = [];
-  messages.append(batch);
-  for (let extra = messages.childElementCount - MAX_MESSAGES; extra > 0; extra -= 1) {
-    const oldest = messages.firstElementChild;
-    if (oldest.dataset.id) byId.delete(oldest.dataset.id);
-    oldest.remove();
-  }
-  if (atBottom) messages.scrollTop = messages.scrollHeight;
-}
-
-function notice(text) {
-  const item = document.createElement("li");
-  item.className = "notice";
-  item.textContent = text;
-  append(item);
-}
-
-function showMessage({ id, nick, text }) {
-  const item = document.createElement("li");
-  if (id) item.dataset.id = id;
-  const badge = document.createElement("span");
-  badge.className = "initials";
-  badge.textContent = initials(nick);
-  badge.setAttribute("aria-hidden", "true");
-  const line = document.createElement("div");
-  const name = document.createElement("span");
-  name.className = "nick";
-  name.textContent = nick;
-  const body = document.createElement("span");
-  body.className = "text";
-  body.textContent = text;
-  line.append(name, body);
-  item.append(badge, line);
-  const paint = (colour) => {
-    badge.style.background = colour;
-    name.style.color = colour;
-  };
-  const known = cachedColour(nick);
-  if (known) paint(known); else consistentColour(nick).then(paint);
-  append(item, id);
-}
-
-function retract(id) {
-  const item = byId.get(id);
-  if (!item) return;
-  item.classList.add("removed");
-  item.querySelector(".text").textContent = "(removed by a moderator)";
-}
+const chatList = messageList($("messages"), { max: MAX_MESSAGES, flushMs: FLUSH_MS });
 
 async function chat(event) {
   const nickInput = $("nick");
@@ -159,9 +88,9 @@ async function chat(event) {
     { websocket: websocket.href, domain: event.chat.anonymous_domain, room: event.chat.room,
       nick: generated },
     {
-      onMessage: showMessage,
-      onRetract: retract,
-      onNotice: notice,
+      onMessage: chatList.add,
+      onRetract: chatList.retract,
+      onNotice: chatList.notice,
       onOccupants: (count) => ($("audience").textContent = `${count} in chat`),
       onSubject: (subject) => ($("topic").textContent = subject || "Chat"),
       onJoined: (nick) => {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 namespace throng::server {
@@ -218,31 +219,54 @@ constexpr std::string_view kModerationLogSuffix = "/moderation-log";
 constexpr std::size_t kDefaultModerationLogPage = 50;
 
 // Failed Basic attempts per client address: a burst of 10, then one every 6 s. Each attempt
-// costs a PBKDF2 (4096 rounds) on the control thread, so this bounds both password guessing
-// and the CPU a client can take from /healthz and /metrics.
+// costs a PBKDF2 (4096 rounds) on the thread that serves it, so this bounds both password
+// guessing and the CPU a client can take from /healthz and /metrics (or, on the public port,
+// from a worker's chat and media).
 constexpr double kFailedLoginBurst = 10;
 constexpr double kFailedLoginsPerSecond = 1.0 / 6;
-// Addresses tracked at once. When full the table is cleared: coarse, but bounded, and the
-// control port listens on loopback unless the operator opens it.
+// Every Basic attempt on the public port, successful or not, per client address: a panel
+// refreshes the log by hand, so a burst of 20 and one a second is plenty, and an account
+// holder cannot keep a worker busy with PBKDF2s.
+constexpr double kPublicAttemptBurst = 20;
+constexpr double kPublicAttemptsPerSecond = 1;
+// Addresses tracked at once. When full the table is cleared: coarse, but bounded. Behind a
+// reverse proxy every client shares the proxy's address (docs/web-pages.md).
 constexpr std::size_t kMaxTrackedAddresses = 4096;
 
-// Lives on the control thread (the only thread running control-plane handlers).
-class FailedLogins {
+// Token buckets per client address. Control-plane handlers run on one thread, public ones on
+// every worker: the mutex is uncontended on the first and held for a map lookup on the
+// second (a moderation-log request is rare next to chat traffic).
+class LoginLimiter {
  public:
+  LoginLimiter(double rate_per_second, double burst) : rate_(rate_per_second), burst_(burst) {}
+
+  // Whether `from` has a token left, without taking it.
   bool allowed(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
+    std::lock_guard lock(mutex_);
     auto it = buckets_.find(from.to_string());
     return it == buckets_.end() || it->second.available(now) >= 1;
   }
+  // Takes one token from `from`'s bucket (it may go into debt).
   void record(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
-    if (buckets_.size() >= kMaxTrackedAddresses) buckets_.clear();
-    TokenBucket& bucket =
-        buckets_.try_emplace(from.to_string(), kFailedLoginsPerSecond, kFailedLoginBurst, now)
-            .first->second;
-    bucket.charge(1, now);
+    std::lock_guard lock(mutex_);
+    bucketFor(from, now).charge(1, now);
+  }
+  // Takes one token if there is one.
+  bool tryTake(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    return bucketFor(from, now).tryTake(1, now);
   }
 
  private:
-  std::unordered_map<std::string, TokenBucket> buckets_;
+  TokenBucket& bucketFor(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
+    if (buckets_.size() >= kMaxTrackedAddresses) buckets_.clear();
+    return buckets_.try_emplace(from.to_string(), rate_, burst_, now).first->second;
+  }
+
+  const double rate_;
+  const double burst_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, TokenBucket> buckets_;  // guarded by mutex_
 };
 
 // Who a request is, once its credentials checked out.
@@ -289,14 +313,25 @@ Credentials checkBasic(std::string_view header, const ModerationLogAccess& acces
   return Credentials::kValid;
 }
 
-void answerUnauthorized(http::Responder& responder) {
+void answerUnauthorized(http::Responder& responder, bool token_accepted) {
   // One answer for a missing header, an unknown user and a wrong password (no enumeration).
-  auto response = http::makeTextResponse(beast_http::status::unauthorized,
-                                         "admin token or account credentials required\n",
-                                         "text/plain; charset=utf-8");
-  response.insert(beast_http::field::www_authenticate, "Bearer realm=\"throng admin\"");
+  auto response = http::makeTextResponse(
+      beast_http::status::unauthorized,
+      token_accepted ? "admin token or account credentials required\n"
+                     : "account credentials required\n",
+      "text/plain; charset=utf-8");
+  if (token_accepted) {
+    response.insert(beast_http::field::www_authenticate, "Bearer realm=\"throng admin\"");
+  }
   response.insert(beast_http::field::www_authenticate,
                   "Basic realm=\"throng admin\", charset=\"UTF-8\"");
+  responder.send(std::move(response));
+}
+
+void answerTooMany(http::Responder& responder, std::string_view text) {
+  auto response = http::makeTextResponse(beast_http::status::too_many_requests, std::string(text),
+                                         "text/plain; charset=utf-8");
+  response.set(beast_http::field::retry_after, "60");
   responder.send(std::move(response));
 }
 
@@ -332,118 +367,148 @@ json moderationEntryJson(const store::ModerationLogEntry& e) {
               {"reason", e.reason}};
 }
 
+// How one mount of the moderation-log route authenticates.
+struct LogRouteAuth {
+  // Whether the request carries the admin token; empty where the token is not accepted.
+  std::function<bool(const http::RequestContext&)> admin_token;
+  std::shared_ptr<LoginLimiter> failures;  // failed Basic attempts
+  std::shared_ptr<LoginLimiter> attempts;  // every Basic attempt; null: not limited
+};
+
+http::Handler moderationLogHandler(store::Storage& storage,
+                                   std::shared_ptr<const ModerationLogAccess> access,
+                                   LogRouteAuth auth) {
+  auto* db = &storage;
+  return [db, access = std::move(access), auth = std::move(auth)](http::RequestContext& context,
+                                                                  http::Responder responder) {
+    // Authentication first: nothing about rooms is said to a stranger.
+    Principal principal;
+    if (auth.admin_token && auth.admin_token(context)) {
+      principal.server_admin = true;
+    } else {
+      const auto now = TokenBucket::Clock::now();
+      if (!auth.failures->allowed(context.remote, now)) {
+        answerTooMany(responder, "too many failed logins; retry later\n");
+        return;
+      }
+      const auto header = context.request[beast_http::field::authorization];
+      if (auth.attempts && !header.empty() && !auth.attempts->tryTake(context.remote, now)) {
+        answerTooMany(responder, "too many requests; retry later\n");
+        return;
+      }
+      const auto checked = checkBasic(header, *access, principal);
+      if (checked != Credentials::kValid) {
+        if (checked == Credentials::kInvalid) auth.failures->record(context.remote, now);
+        answerUnauthorized(responder, static_cast<bool>(auth.admin_token));
+        return;
+      }
+    }
+    std::string_view tail = context.route_tail;
+    if (!tail.ends_with(kModerationLogSuffix)) {
+      responder.error(beast_http::status::not_found, "no such resource");
+      return;
+    }
+    const std::string room(tail.substr(0, tail.size() - kModerationLogSuffix.size()));
+    if (room.empty() || room.find('/') != std::string::npos) {
+      responder.error(beast_http::status::not_found, "no such resource");
+      return;
+    }
+    std::optional<std::int64_t> before;
+    if (auto text = context.target.param("before")) {
+      before = positiveInteger(*text);
+      if (!before) {
+        responder.error(beast_http::status::bad_request,
+                        "before: expected a positive entry id");
+        return;
+      }
+    }
+    std::size_t limit = kDefaultModerationLogPage;
+    if (auto text = context.target.param("limit")) {
+      const auto n = positiveInteger(*text);
+      if (!n) {
+        responder.error(beast_http::status::bad_request,
+                        "limit: expected a positive number (at most " +
+                            std::to_string(store::kMaxModerationLogPage) + " are returned)");
+        return;
+      }
+      limit = static_cast<std::size_t>(
+          std::min<std::int64_t>(*n, static_cast<std::int64_t>(store::kMaxModerationLogPage)));
+    }
+
+    auto ex = responder.executor();
+    db->run<LogAnswer>(
+        ex,
+        [room, principal, before, limit](store::Database& d) -> Result<LogAnswer> {
+          LogAnswer answer;
+          if (!principal.server_admin) {
+            auto affiliation = store::findRoomAffiliation(d, room, principal.jid);
+            if (!affiliation) return affiliation.error();
+            if (*affiliation != "owner" && *affiliation != "admin") {
+              answer.outcome = LogOutcome::kForbidden;
+              return answer;
+            }
+          }
+          auto stored = store::roomExists(d, room);
+          if (!stored) return stored.error();
+          if (!*stored) {
+            auto logged = store::hasModerationLog(d, room);
+            if (!logged) return logged.error();
+            if (!*logged) {
+              answer.outcome = LogOutcome::kNoSuchRoom;
+              return answer;
+            }
+          }
+          auto page = store::listModerationLog(d, room, before, limit);
+          if (!page) return page.error();
+          answer.page = std::move(*page);
+          return answer;
+        },
+        [responder = std::move(responder)](Result<LogAnswer> answer) mutable {
+          if (!answer) return storageFailed(responder, answer.error());
+          if (answer->outcome == LogOutcome::kForbidden) {
+            responder.error(beast_http::status::forbidden,
+                            "only the room's owners and admins may read its moderation log");
+            return;
+          }
+          if (answer->outcome == LogOutcome::kNoSuchRoom) {
+            responder.error(beast_http::status::not_found, "no such room");
+            return;
+          }
+          json entries = json::array();
+          for (const auto& e : answer->page.entries) entries.push_back(moderationEntryJson(e));
+          json out{{"entries", std::move(entries)}, {"next_before", nullptr}};
+          if (answer->page.next_before) out["next_before"] = *answer->page.next_before;
+          responder.json(beast_http::status::ok, out.dump());
+        });
+  };
+}
+
 }  // namespace
 
 void addModerationLogApi(control::ControlPlane& control, store::Storage& storage,
                          ModerationLogAccess access) {
   auto* plane = &control;
-  auto* db = &storage;
-  auto failed = std::make_shared<FailedLogins>();
-  auto shared_access = std::make_shared<const ModerationLogAccess>(std::move(access));
+  LogRouteAuth auth;
+  auth.admin_token = [plane](const http::RequestContext& context) {
+    return plane->hasAdminToken(context);
+  };
+  auth.failures = std::make_shared<LoginLimiter>(kFailedLoginsPerSecond, kFailedLoginBurst);
   control.router().addPrefix(
       beast_http::verb::get, std::string(kModerationLogPrefix),
-      [plane, db, failed, shared_access](http::RequestContext& context, http::Responder responder) {
-        // Authentication first: nothing about rooms is said to a stranger.
-        Principal principal;
-        if (plane->hasAdminToken(context)) {
-          principal.server_admin = true;
-        } else {
-          const auto now = TokenBucket::Clock::now();
-          if (!failed->allowed(context.remote, now)) {
-            auto response = http::makeTextResponse(beast_http::status::too_many_requests,
-                                                   "too many failed logins; retry later\n",
-                                                   "text/plain; charset=utf-8");
-            response.set(beast_http::field::retry_after, "60");
-            responder.send(std::move(response));
-            return;
-          }
-          const auto header = context.request[beast_http::field::authorization];
-          const auto checked = checkBasic(header, *shared_access, principal);
-          if (checked != Credentials::kValid) {
-            if (checked == Credentials::kInvalid) failed->record(context.remote, now);
-            answerUnauthorized(responder);
-            return;
-          }
-        }
+      moderationLogHandler(storage, std::make_shared<const ModerationLogAccess>(std::move(access)),
+                           std::move(auth)),
+      "/api/v1/rooms/{room}/moderation-log");
+}
 
-        std::string_view tail = context.route_tail;
-        if (!tail.ends_with(kModerationLogSuffix)) {
-          responder.error(beast_http::status::not_found, "no such resource");
-          return;
-        }
-        const std::string room(tail.substr(0, tail.size() - kModerationLogSuffix.size()));
-        if (room.empty() || room.find('/') != std::string::npos) {
-          responder.error(beast_http::status::not_found, "no such resource");
-          return;
-        }
-        std::optional<std::int64_t> before;
-        if (auto text = context.target.param("before")) {
-          before = positiveInteger(*text);
-          if (!before) {
-            responder.error(beast_http::status::bad_request,
-                            "before: expected a positive entry id");
-            return;
-          }
-        }
-        std::size_t limit = kDefaultModerationLogPage;
-        if (auto text = context.target.param("limit")) {
-          const auto n = positiveInteger(*text);
-          if (!n) {
-            responder.error(beast_http::status::bad_request,
-                            "limit: expected a positive number (at most " +
-                                std::to_string(store::kMaxModerationLogPage) + " are returned)");
-            return;
-          }
-          limit = static_cast<std::size_t>(
-              std::min<std::int64_t>(*n, static_cast<std::int64_t>(store::kMaxModerationLogPage)));
-        }
-
-        auto ex = responder.executor();
-        db->run<LogAnswer>(
-            ex,
-            [room, principal, before, limit](store::Database& d) -> Result<LogAnswer> {
-              LogAnswer answer;
-              if (!principal.server_admin) {
-                auto affiliation = store::findRoomAffiliation(d, room, principal.jid);
-                if (!affiliation) return affiliation.error();
-                if (*affiliation != "owner" && *affiliation != "admin") {
-                  answer.outcome = LogOutcome::kForbidden;
-                  return answer;
-                }
-              }
-              auto stored = store::roomExists(d, room);
-              if (!stored) return stored.error();
-              if (!*stored) {
-                auto logged = store::hasModerationLog(d, room);
-                if (!logged) return logged.error();
-                if (!*logged) {
-                  answer.outcome = LogOutcome::kNoSuchRoom;
-                  return answer;
-                }
-              }
-              auto page = store::listModerationLog(d, room, before, limit);
-              if (!page) return page.error();
-              answer.page = std::move(*page);
-              return answer;
-            },
-            [responder = std::move(responder)](Result<LogAnswer> answer) mutable {
-              if (!answer) return storageFailed(responder, answer.error());
-              if (answer->outcome == LogOutcome::kForbidden) {
-                responder.error(beast_http::status::forbidden,
-                                "only the room's owners and admins may read its moderation log");
-                return;
-              }
-              if (answer->outcome == LogOutcome::kNoSuchRoom) {
-                responder.error(beast_http::status::not_found, "no such room");
-                return;
-              }
-              json entries = json::array();
-              for (const auto& e : answer->page.entries) entries.push_back(moderationEntryJson(e));
-              json out{{"entries", std::move(entries)}, {"next_before", nullptr}};
-              if (answer->page.next_before) out["next_before"] = *answer->page.next_before;
-              responder.json(beast_http::status::ok, out.dump());
-            });
-      },
+void addPublicModerationLogApi(http::Router& router, store::Storage& storage,
+                               ModerationLogAccess access) {
+  LogRouteAuth auth;
+  auth.failures = std::make_shared<LoginLimiter>(kFailedLoginsPerSecond, kFailedLoginBurst);
+  auth.attempts = std::make_shared<LoginLimiter>(kPublicAttemptsPerSecond, kPublicAttemptBurst);
+  router.addPrefix(
+      beast_http::verb::get, std::string(kModerationLogPrefix),
+      moderationLogHandler(storage, std::make_shared<const ModerationLogAccess>(std::move(access)),
+                           std::move(auth)),
       "/api/v1/rooms/{room}/moderation-log");
 }
 

@@ -1,6 +1,7 @@
 // The admin API on the control plane: events (create, list, read, edit, rotate the stream
 // key, delete), which require the admin token, and rooms' moderation logs, which room owners
-// and admins may read with their chat account too. Requests are answered after the storage
+// and admins may read with their chat account too — on the control plane, and on the public
+// port for the moderation panel (web/moderate.html). Requests are answered after the storage
 // thread committed the change, so a 2xx means the change is durable.
 #pragma once
 
@@ -10,6 +11,7 @@
 
 #include "chat/account_directory.h"
 #include "control/control_plane.h"
+#include "http/router.h"
 #include "store/storage.h"
 
 #include <set>
@@ -36,5 +38,14 @@ struct ModerationLogAccess {
 // attempts are limited per client address (429 once spent). Documented in README.md.
 void addModerationLogApi(control::ControlPlane& control, store::Storage& storage,
                          ModerationLogAccess access);
+
+// The same route on the public port (`router`), because the moderation panel is served there
+// and the control port listens on loopback. Accounts only: the admin token is not accepted
+// here, and anonymous users have no password. Besides the failed-login limit, every Basic
+// attempt from an address is limited (each costs a PBKDF2 on a worker, like a SASL PLAIN
+// login). Routes run on the workers; the limiters are shared between them under a mutex.
+// Non-owning: `storage` and `access.accounts` outlive the router.
+void addPublicModerationLogApi(http::Router& router, store::Storage& storage,
+                               ModerationLogAccess access);
 
 }  // namespace throng::server

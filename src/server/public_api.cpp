@@ -55,6 +55,7 @@ void addPublicApi(http::Router& router, store::Storage& storage, PublicChatInfo 
               auto out = publicEventJson(event);
               out["chat"] = {{"websocket_path", chat.websocket_path},
                              {"anonymous_domain", chat.anonymous_domain},
+                             {"domain", chat.domain},
                              {"room", event.slug + "@" + chat.muc_domain}};
               out["whep_path"] = "/whep/" + event.slug;
               out["whip_path"] = "/whip/" + event.slug;
@@ -78,6 +79,19 @@ void addWatchPageRoute(http::Router& router, const http::StaticFiles& files) {
         files.serveFile(context, std::move(responder), "live.html");
       },
       "/live/{slug}");
+}
+
+void addModeratePageRoute(http::Router& router, const http::StaticFiles& files) {
+  router.addPrefix(
+      beast_http::verb::get, "/moderate/",
+      [&files](http::RequestContext& context, http::Responder responder) {
+        if (!store::isValidSlug(context.route_tail)) {
+          responder.error(beast_http::status::not_found, "no such event");
+          return;
+        }
+        files.serveFile(context, std::move(responder), "moderate.html");
+      },
+      "/moderate/{slug}");
 }
 
 void addBusyRoute(http::Router& router) {

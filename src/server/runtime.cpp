@@ -307,6 +307,7 @@ void Runtime::start() {
   chat_options.muc_domain =
       cfg.xmpp.muc_domain.empty() ? "rooms." + cfg.xmpp.domain : cfg.xmpp.muc_domain;
   addWatchPageRoute(p.public_router, *p.static_files);
+  addModeratePageRoute(p.public_router, *p.static_files);
   chat_options.rate_stanzas_per_second = static_cast<double>(cfg.xmpp.rate_stanzas_per_second);
   chat_options.rate_stanzas_burst = static_cast<double>(cfg.xmpp.rate_stanzas_burst);
   chat_options.rate_bytes_per_second = static_cast<double>(cfg.xmpp.rate_bytes_per_second);
@@ -326,6 +327,9 @@ void Runtime::start() {
   p.storage->flush();
   spdlog::info("chat: domain {}, anonymous {}, rooms {}; {} accounts", chat_options.domain,
                chat_options.anonymous_domain, chat_options.muc_domain, p.chat->accounts().size());
+  // The moderation panel on this port reads rooms' logs here (accounts only, no admin token).
+  addPublicModerationLogApi(p.public_router, *p.storage,
+                            {&p.chat->accounts(), chat_options.domain, chat_options.muc.admins});
   p.xmpp_websocket = std::make_unique<chat::XmppWebSocketHandler>(*p.chat);
   p.public_router.addWebSocket(std::string(chat::kXmppWebSocketPath), p.xmpp_websocket.get());
   chat::XmppTcpOptions xmpp_tcp_options;
@@ -347,7 +351,7 @@ void Runtime::start() {
   rtc::addWhipRoutes(p.public_router, *p.rtc, makeIngestAuthorizer(*p.storage));
   addPublicApi(p.public_router, *p.storage,
                {std::string(chat::kXmppWebSocketPath), chat_options.anonymous_domain,
-                chat_options.muc_domain},
+                chat_options.muc_domain, chat_options.domain},
                p.rtc.get());
   if (cfg.test_source.enabled) {
     try {
