@@ -12,6 +12,7 @@ import { client, xml } from "@xmpp/client";
 const MUC = "http://jabber.org/protocol/muc";
 const MUC_USER = "http://jabber.org/protocol/muc#user";
 const OCCUPANTS = "urn:throng:muc:occupants:0";
+const STREAM = "urn:throng:stream:0";  // the event stream's state, pushed with the count
 const STANZA_ID = "urn:xmpp:sid:0";
 const OCCUPANT_ID = "urn:xmpp:occupant-id:0";
 const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
@@ -109,7 +110,11 @@ export async function joinRoom({ websocket, domain, room, nick, username, passwo
       return;
     }
     const occupants = stanza.getChild("occupants", OCCUPANTS);
-    if (occupants) on.onOccupants(Number(occupants.attrs.count));
+    if (occupants) on.onOccupants?.(Number(occupants.attrs.count));
+    const stream = stanza.getChild("stream", STREAM);
+    if (stream) {
+      on.onStream?.({ live: stream.attrs.state === "live", viewers: Number(stream.attrs.viewers) });
+    }
     const subject = stanza.getChild("subject");
     if (subject && !stanza.getChild("body")) on.onSubject(subject.text());
     const codes = (stanza.getChild("x", MUC_USER)?.getChildren("status") ?? []).map(

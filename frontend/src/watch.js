@@ -14,9 +14,32 @@ const $ = (id) => document.getElementById(id);
 const slug = decodeURIComponent(location.pathname.replace(/^\/live\//, "").replace(/\/$/, ""));
 window.watch = { slug };
 
-function setLive(live) {
+// LIVE needs both: the player connected, and someone publishing (the room's status push,
+// urn:throng:stream:0; the event API says it first). Viewers stay connected while the stream
+// is offline and see it again when the streamer returns.
+const playback = { connected: false, publishing: true };
+
+function showState() {
+  const live = playback.connected && playback.publishing;
   $("state").textContent = live ? "live" : "offline";
   $("state").className = `badge ${live ? "live" : "offline"}`;
+  if (playback.connected) {
+    screenMessage(playback.publishing ? null
+                                     : "The stream is offline. It comes back here when the streamer returns.");
+  }
+}
+
+function setLive(connected) {
+  playback.connected = connected;
+  showState();
+}
+
+function setPublishing(publishing, viewers) {
+  playback.publishing = publishing;
+  if (viewers !== undefined) {
+    $("viewers").textContent = `${viewers} watching`;
+  }
+  showState();
 }
 
 function screenMessage(text) {
@@ -49,15 +72,20 @@ async function play(event) {
   });
   for (;;) {
     try {
-      const player = await startWhep(video, event.whep_path, {
-        onState: (state) => {
-          setLive(state === "connected");
-          if (state === "connected") screenMessage(null);
-          if (state === "failed" || state === "disconnected") screenMessage("Reconnecting…");
-        },
+      // Resolves when the session fails for good (the server closed it: a new stream of other
+      // codecs, a restart): then a new session is made.
+      await new Promise((resolve, reject) => {
+        startWhep(video, event.whep_path, {
+          onState: (state) => {
+            if (state === "disconnected") screenMessage("Reconnecting…");
+            setLive(state === "connected");
+            if (state === "failed" || state === "closed") resolve();
+          },
+        }).then((player) => (window.watch.player = player), reject);
       });
-      window.watch.player = player;
-      return;
+      window.watch.player?.stop();
+      screenMessage("Reconnecting…");
+      await new Promise((r) => setTimeout(r, 1000));
     } catch (error) {
       setLive(false);
       if (error.status === 404) {
@@ -92,6 +120,7 @@ async function chat(event) {
       onRetract: chatList.retract,
       onNotice: chatList.notice,
       onOccupants: (count) => ($("audience").textContent = `${count} in chat`),
+      onStream: ({ live, viewers }) => setPublishing(live, viewers),
       onSubject: (subject) => ($("topic").textContent = subject || "Chat"),
       onJoined: (nick) => {
         nickInput.value = nick;
@@ -122,6 +151,7 @@ try {
   document.title = `${event.title} — throng`;
   $("title").textContent = event.title;
   $("description").textContent = event.description;
+  setPublishing(event.live, event.viewers);
   await Promise.all([play(event), chat(event)]);
 } catch (error) {
   setLive(false);

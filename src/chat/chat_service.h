@@ -92,6 +92,14 @@ class ChatService {
   // Rooms (XEP-0045).
   // The worker that is home to the room named `room` (its localpart).
   std::size_t homeShardOf(std::string_view room) const;
+  // Where rooms read the state of the event stream named like them (the status push,
+  // docs/muc.md). Set before startRooms(); called on the workers, so it must be thread-safe.
+  using StreamStateSource =
+      std::function<std::optional<muc::RoomStreamState>(const std::string& room)>;
+  void setStreamStateSource(StreamStateSource source) { stream_state_ = std::move(source); }
+  std::optional<muc::RoomStreamState> streamState(const std::string& room) const {
+    return stream_state_ ? stream_state_(room) : std::nullopt;
+  }
   // Starts/stops the rooms' timers on every worker (posted; call once workers run).
   void startRooms();
   void stopRooms();
@@ -110,6 +118,7 @@ class ChatService {
   std::vector<std::pair<std::string, std::string>> publicRooms(std::size_t limit) const;
 
  private:
+  StreamStateSource stream_state_;
   ChatOptions options_;
   AccountDirectory accounts_;
   std::vector<std::unique_ptr<ChatShard>> shards_;  // allocated by this

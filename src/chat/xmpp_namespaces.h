@@ -39,5 +39,6 @@ inline constexpr std::string_view kFastenNs = "urn:xmpp:fasten:0";  // XEP-0422
 inline constexpr std::string_view kFallbackNs = "urn:xmpp:fallback:0";  // XEP-0428
 inline constexpr std::string_view kCorrectNs = "urn:xmpp:message-correct:0";  // XEP-0308
 inline constexpr std::string_view kOccupantsNs = "urn:throng:muc:occupants:0";  // throng's occupant-count push, docs/muc.md
+inline constexpr std::string_view kStreamStateNs = "urn:throng:stream:0";  // the event stream's state, in the same push
 
 }  // namespace throng::chat

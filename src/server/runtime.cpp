@@ -349,6 +349,13 @@ void Runtime::start() {
   }
   rtc::addWhepRoutes(p.public_router, *p.rtc);
   rtc::addWhipRoutes(p.public_router, *p.rtc, makeIngestAuthorizer(*p.storage));
+  // An event's room tells its occupants whether the event's stream is live (docs/muc.md).
+  p.chat->setStreamStateSource(
+      [rtc = p.rtc.get()](const std::string& room) -> std::optional<chat::muc::RoomStreamState> {
+        auto stream = rtc->findStream(room);
+        if (!stream) return std::nullopt;
+        return chat::muc::RoomStreamState{stream->live(), stream->viewers()};
+      });
   addPublicApi(p.public_router, *p.storage,
                {std::string(chat::kXmppWebSocketPath), chat_options.anonymous_domain,
                 chat_options.muc_domain, chat_options.domain},

@@ -423,6 +423,10 @@ std::string MucShard::occupantId(const std::string& room, const std::string& bar
 
 std::string MucShard::randomId() { return ChatService::randomId(); }
 
+std::optional<RoomStreamState> MucShard::streamState(const std::string& room) {
+  return service_.streamState(room);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fan-out side: this worker's own streams
 

@@ -103,6 +103,7 @@ class MucShard final : public RoomEnvironment {
   std::chrono::system_clock::time_point now() override;
   std::string occupantId(const std::string& room, const std::string& bare_jid) override;
   std::string randomId() override;
+  std::optional<RoomStreamState> streamState(const std::string& room) override;
 
  private:
   struct LocalMember {

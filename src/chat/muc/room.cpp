@@ -1007,14 +1007,26 @@ void Room::broadcastPresence(const proto::XmlElement& for_all, const proto::XmlE
 }
 
 void Room::pushOccupantCount() {
-  if (occupants_.size() == last_pushed_count_ || occupants_.empty()) return;
+  const auto stream = env_.streamState(name_);
+  if (occupants_.empty() ||
+      (occupants_.size() == last_pushed_count_ && stream == last_pushed_stream_)) {
+    return;
+  }
   last_pushed_count_ = occupants_.size();
+  last_pushed_stream_ = stream;
   auto m = el("message", kClientNs);
   m.setAttribute("from", jid_string_);
   m.setAttribute("type", "groupchat");
   auto count = el("occupants", kOccupantsNs);
   count.setAttribute("count", std::to_string(occupants_.size()));
   m.addChild(std::move(count));
+  if (stream) {
+    // The event's stream, for the watch page's LIVE/OFFLINE badge and viewer count.
+    auto state = el("stream", kStreamStateNs);
+    state.setAttribute("state", stream->live ? "live" : "offline");
+    state.setAttribute("viewers", std::to_string(stream->viewers));
+    m.addChild(std::move(state));
+  }
   m.addChild(el("no-store", kHintsNs));  // XEP-0334: not for archives
   env_.broadcast(name_, RoutedStanza::make(m, Delivery::kSheddable), std::nullopt, std::nullopt);
 }

@@ -226,6 +226,7 @@ class Room {
   std::string stanza_id_prefix_;
   std::uint64_t next_stanza_id_ = 1;
   std::size_t last_pushed_count_ = 0;
+  std::optional<RoomStreamState> last_pushed_stream_;
   bool locked_ = false;
   bool just_created_ = false;  // the next self-presence carries status 201
   bool destroyed_ = false;

@@ -58,6 +58,13 @@ struct StoredRoom {
   std::string subject_by;
 };
 
+// The state of the event's stream that shares the room's name, for the status push.
+struct RoomStreamState {
+  bool live = false;          // someone publishes
+  std::int64_t viewers = 0;   // WebRTC viewers
+  bool operator==(const RoomStreamState&) const = default;
+};
+
 class RoomEnvironment {
  public:
   virtual ~RoomEnvironment() = default;
@@ -120,6 +127,10 @@ class RoomEnvironment {
   // XEP-0421: stable per (room, real bare JID), unlinkable across rooms.
   virtual std::string occupantId(const std::string& room, const std::string& bare_jid) = 0;
   virtual std::string randomId() = 0;
+  // The event stream named like the room, if there is one (nothing: a room without a stream).
+  virtual std::optional<RoomStreamState> streamState(const std::string& /*room*/) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace throng::chat::muc

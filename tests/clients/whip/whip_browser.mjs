@@ -28,7 +28,7 @@ const artifactDir =
   process.env.THRONG_ARTIFACT_DIR ??
   fileURLToPath(new URL("../../../build/dev/test-artifacts", import.meta.url));
 
-let server, viewerBrowser, publisherServer, publisherBrowser, viewer, publisher, base, streamKey;
+let server, viewerBrowser, publisherServer, publisherBrowser, viewer, watchPage, publisher, base, streamKey;
 const log = [];
 const record = (who, line) => log.push(`${new Date().toISOString().slice(11, 23)} ${who} ${line}`);
 
@@ -122,6 +122,8 @@ before(async () => {
   });
   publisherBrowser = await chromium.connect(publisherServer.wsEndpoint());
   viewer = await openPage(viewerBrowser, "viewer", `${base}/player.html?event=demo`);
+  // The watch page follows the stream's state through its chat room's status push.
+  watchPage = await openPage(viewerBrowser, "watch", `${base}/live/demo`);
   publisher = await openPage(publisherBrowser, "publisher", `${base}/`);
 });
 
@@ -181,7 +183,7 @@ test("a publisher takes over from the test source and the viewer follows", async
   assert.equal(await viewer.evaluate(() => window.player.pc.connectionState), "connected");
   const info = await eventInfo();
   assert.equal(info.live, true);
-  assert.equal(info.viewers, 1);
+  assert.equal(info.viewers, 2);  // the player page and the watch page
 
   // Frames keep coming at the camera's pace.
   const a = await viewerVideo();
@@ -274,6 +276,10 @@ test("the publisher leaves and returns; the viewer never reconnects", async () =
     await window.live.stop();
   });
   await waitFor("the event goes offline", 5000, async () => (await eventInfo()).live === false);
+  // The watch page says so (the room pushes the state every 2 s when it changes).
+  await waitFor("the watch page shows offline", 6000, () =>
+    watchPage.evaluate(() => document.getElementById("state").textContent === "offline" &&
+                             /offline/.test(document.getElementById("screen-message").textContent)));
   await new Promise((r) => setTimeout(r, 1000));  // the viewer's jitter buffer drains
   const stopped = await viewerVideo();
   await new Promise((r) => setTimeout(r, 1500));
@@ -290,6 +296,11 @@ test("the publisher leaves and returns; the viewer never reconnects", async () =
   });
   assert.equal(await viewer.evaluate(() => window.player.pc.connectionState), "connected");
   assert.equal((await eventInfo()).live, true);
+  await waitFor("the watch page shows live again with its viewer count", 6000, () =>
+    watchPage.evaluate(() => document.getElementById("state").textContent === "live" &&
+                             document.getElementById("viewers").textContent === "2 watching"));
+  assert.equal(await watchPage.evaluate(() => window.watch.player.pc.connectionState), "connected");
+  await watchPage.screenshot({ path: join(artifactDir, "whip-watch-page.png") });
 });
 
 test("a publisher that vanishes is noticed within seconds", async () => {
@@ -303,7 +314,7 @@ test("a publisher that vanishes is noticed within seconds", async () => {
   assert.ok(seconds < 10, `noticed after ${seconds} s`);
   assert.equal(await viewer.evaluate(() => window.player.pc.connectionState), "connected");
   // The 409 the viewer's page was refused above is the one expected error.
-  const errors = log.filter((l) => l.includes("viewer") && /\[(error|pageerror)\]/.test(l) &&
+  const errors = log.filter((l) => /(viewer|watch) \[(error|pageerror)\]/.test(l) &&
                                    !l.includes("409"));
   assert.deepEqual(errors, []);
 });
