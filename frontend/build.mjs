@@ -51,3 +51,17 @@ await build({
   plugins: [noNodeDns, scramInBrowser],
   logLevel: "warning",
 });
+
+// The admin dashboard (web/admin.html, served on the control port): uPlot and its stylesheet,
+// which esbuild writes beside the script as web/assets/admin.css.
+await build({
+  entryPoints: ["src/admin.js"],
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  format: "esm",
+  target: "es2022",
+  platform: "browser",
+  outdir: "../web/assets",
+  logLevel: "warning",
+});

@@ -38,7 +38,11 @@ if [ ! -d "$frontend/node_modules" ] || [ "$frontend/package-lock.json" -nt "$fr
   (cd "$frontend" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 bundle="$here/../web/assets/watch.js"
-if [ ! -f "$bundle" ] || [ ! -f "$here/../web/assets/moderate.js" ] || [ -n "$(find "$frontend/src" "$frontend/build.mjs" "$frontend/package-lock.json" -newer "$bundle" -print -quit)" ]; then
+# Every page's bundle counts: a missing or older one is the one compared.
+for other in moderate.js admin.js; do
+  o="$here/../web/assets/$other"; { [ ! -f "$o" ] || [ "$o" -ot "$bundle" ]; } && bundle="$o"
+done
+if [ ! -f "$bundle" ] || [ -n "$(find "$frontend/src" "$frontend/build.mjs" "$frontend/package-lock.json" -newer "$bundle" -print -quit)" ]; then
   echo "setup: bundling the web pages' scripts (web/assets/)"
   (cd "$frontend" && npm run --silent build)
 fi

@@ -16,6 +16,13 @@ struct StreamCounters {
   std::atomic<std::uint64_t> shed{0};          // sheddable stanzas dropped: outbox under pressure
   std::atomic<std::uint64_t> dropped_slow{0};  // connections cut off: outbox budget exceeded
   std::atomic<std::uint64_t> rate_limited{0};  // stanzas refused by a connection's token bucket
+  // The rooms' side (MucShard), for the dashboard's plots: groupchat messages with a body
+  // that rooms homed here accepted (handed to the archive), and room stanzas this worker's
+  // fan-out queued to its occupants (messages, presences, occupant counts).
+  std::atomic<std::uint64_t> muc_messages{0};
+  std::atomic<std::uint64_t> muc_deliveries{0};
+  // Occupants of the rooms homed here, refreshed with the pushed occupant count (every 2 s).
+  std::atomic<std::uint64_t> muc_occupants{0};
 };
 
 }  // namespace throng::chat

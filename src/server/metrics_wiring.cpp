@@ -4,6 +4,7 @@
 
 #include "control/process_stats.h"
 
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -68,6 +69,26 @@ std::uint64_t sumOverShards(chat::ChatService& chat,
     total += (chat.shard(i).counters().*field).load(std::memory_order_relaxed);
   }
   return total;
+}
+
+// A history series that turns a monotonic total into a rate per second over the time since
+// the previous sample (the control thread calls it once per sample).
+std::function<double()> perSecond(std::function<std::uint64_t()> total) {
+  struct State {
+    std::uint64_t last = 0;
+    std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  };
+  return [state = std::make_shared<State>(), total = std::move(total)] {
+    const auto now = std::chrono::steady_clock::now();
+    const std::uint64_t value = total();
+    const double seconds = std::chrono::duration<double>(now - state->at).count();
+    const double rate =
+        seconds > 0 && value >= state->last ? static_cast<double>(value - state->last) / seconds
+                                            : 0;
+    state->last = value;
+    state->at = now;
+    return rate;
+  };
 }
 
 std::uint64_t totalRequests(const http::Server& server) {
@@ -178,6 +199,14 @@ void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
     out.single("throng_xmpp_rate_limited_total", "counter",
                "Stanzas refused by a connection's rate limit.",
                sumOverShards(chat, &C::rate_limited));
+    out.single("throng_muc_messages_total", "counter",
+               "Groupchat messages with a body the rooms accepted.",
+               sumOverShards(chat, &C::muc_messages));
+    out.single("throng_muc_deliveries_total", "counter",
+               "Room stanzas queued to occupants by the fan-out (messages, presences, counts).",
+               sumOverShards(chat, &C::muc_deliveries));
+    out.single("throng_muc_occupants", "gauge", "Occupants of all chat rooms (every 2 s).",
+               sumOverShards(chat, &C::muc_occupants));
 
     const std::pair<const char*, const chat::TransportCounters*> transports[] = {
         {"tcp", &tcp.counters()}, {"websocket", &websocket.counters()}};
@@ -253,6 +282,24 @@ void wireRtcMetrics(MetricsRegistry& registry, const rtc::RtcService& rtc) {
     out.single("throng_ingest_keyframe_requests_total", "counter",
                "PLI/FIR sent to publishers.", t.ingest_keyframe_requests);
   });
+}
+
+void addDashboardSeries(control::MetricsHistory& history, chat::ChatService& chat,
+                        const rtc::RtcService& rtc) {
+  history.addSeries("webrtc_viewers", [&rtc] {
+    return static_cast<double>(rtc.totals().sessions_active);
+  });
+  // Bits, not bytes: link capacity is quoted in bit/s. SRTP payload and headers, no UDP/IP.
+  history.addSeries("webrtc_bits_per_second",
+                    perSecond([&rtc] { return rtc.totals().bytes_sent * 8; }));
+  using C = chat::StreamCounters;
+  history.addSeries("chat_occupants", [&chat] {
+    return static_cast<double>(sumOverShards(chat, &C::muc_occupants));
+  });
+  history.addSeries("chat_messages_per_second",
+                    perSecond([&chat] { return sumOverShards(chat, &C::muc_messages); }));
+  history.addSeries("chat_deliveries_per_second",
+                    perSecond([&chat] { return sumOverShards(chat, &C::muc_deliveries); }));
 }
 
 }  // namespace throng::server

@@ -32,4 +32,10 @@ void wireChatMetrics(MetricsRegistry& registry, chat::ChatService& chat,
 // the registry's use.
 void wireRtcMetrics(MetricsRegistry& registry, const rtc::RtcService& rtc);
 
+// The dashboard's audience and chat series in the metrics history: webrtc_viewers,
+// webrtc_bits_per_second, chat_occupants, chat_messages_per_second,
+// chat_deliveries_per_second. Non-owning, like wireMetrics.
+void addDashboardSeries(control::MetricsHistory& history, chat::ChatService& chat,
+                        const rtc::RtcService& rtc);
+
 }  // namespace throng::server

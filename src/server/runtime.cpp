@@ -17,6 +17,7 @@
 #include "rtc/whep_endpoint.h"
 #include "rtc/whip_endpoint.h"
 #include "server/admin_api.h"
+#include "server/dashboard.h"
 #include "server/metrics_wiring.h"
 #include "server/public_api.h"
 #include "server/ready_file.h"
@@ -380,6 +381,11 @@ void Runtime::start() {
       std::make_unique<http::Server>(public_options, p.public_router, p.pool->all());
   auto public_port = p.public_server->listen();
   if (!public_port) throw StartupError("config key 'http.port': " + public_port.error().message);
+  const std::string scheme = p.tls ? "https" : "http";
+  p.public_url = cfg.server.public_url.empty()
+                     ? fmt::format("{}://{}:{}/", scheme, hostForUrl(public_endpoint.address()),
+                                   *public_port)
+                     : cfg.server.public_url;
 
   // Control plane.
   control::ControlPlaneOptions control_options;
@@ -402,6 +408,9 @@ void Runtime::start() {
   wireMetrics(p.registry, *p.control, *p.pool, *p.public_server, *p.storage);
   wireChatMetrics(p.registry, *p.chat, *p.xmpp_tcp, *p.xmpp_websocket);
   wireRtcMetrics(p.registry, *p.rtc);
+  addDashboardSeries(p.control->history(), *p.chat, *p.rtc);
+  addDashboard(*p.control, *p.static_files, *p.rtc,
+               {p.public_url, p.pool->size(), cfg.metrics.sample_interval});
   restoreMetricsHistory();
   auto control_port = p.control->listen();
   if (!control_port) {
@@ -420,11 +429,6 @@ void Runtime::start() {
     chat::reloadAccounts(*storage, chat->accounts());
   });
 
-  const std::string scheme = p.tls ? "https" : "http";
-  p.public_url = cfg.server.public_url.empty()
-                     ? fmt::format("{}://{}:{}/", scheme, hostForUrl(public_endpoint.address()),
-                                   *public_port)
-                     : cfg.server.public_url;
   spdlog::info("{} workers; public HTTP on {}:{}; XMPP on {}:{} and {}; control plane on {}:{}",
                p.pool->size(), public_endpoint.address().to_string(), *public_port,
                xmpp_tcp_options.endpoint.address().to_string(), *xmpp_port,

@@ -250,7 +250,12 @@ void MucShard::armTimer() {
   count_timer_->expires_after(kOccupantCountPeriod);
   count_timer_->async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    for (auto& [name, room] : rooms_) room->pushOccupantCount();
+    std::uint64_t occupants = 0;
+    for (auto& [name, room] : rooms_) {
+      room->pushOccupantCount();
+      occupants += room->occupantCount();
+    }
+    shard_.counters().muc_occupants.store(occupants, std::memory_order_relaxed);
     armTimer();
   });
 }
@@ -318,6 +323,7 @@ void MucShard::postHere(F f) {
 
 void MucShard::archive(const std::string& room, ArchivedMessage message,
                        std::function<void(Status)> done) {
+  shard_.counters().muc_messages.fetch_add(1, std::memory_order_relaxed);
   auto* persistence = service_.roomPersistence();
   if (persistence == nullptr) {
     postHere([done = std::move(done)] { done(Status{}); });  // no storage configured (tests)
@@ -439,6 +445,7 @@ void MucShard::fanOut(const std::string& room, const RoutedStanza& for_all,
   // synchronously must not invalidate what this loop walks.
   in_fan_out_ = true;
   auto& members = it->second.members;
+  std::uint64_t sent = 0;
   for (std::size_t i = 0; i < members.size(); ++i) {
     const auto& member = members[i];
     if (except && except->serial == member.serial && except->shard == index_) continue;
@@ -449,7 +456,10 @@ void MucShard::fanOut(const std::string& room, const RoutedStanza& for_all,
     // Fan-out may wait a little to share a write with the next stanzas (write_pacer.h).
     member.stream->sendRouted(member.moderator && for_moderators ? *for_moderators : for_all,
                               Pace::kCoalesced);
+    ++sent;
   }
+  // One add per fan-out, not per recipient: the counter is shared with the control thread.
+  shard_.counters().muc_deliveries.fetch_add(sent, std::memory_order_relaxed);
   in_fan_out_ = false;
   if (members.empty()) local_.erase(it);
 }
