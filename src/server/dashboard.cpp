@@ -1,9 +1,8 @@
 #include "server/dashboard.h"
 
-#include "rtc/whip_endpoint.h"
-
 #include "rtc/rtc_service.h"
 #include "rtc/whep_endpoint.h"
+#include "rtc/whip_endpoint.h"
 
 #include <nlohmann/json.hpp>
 
