@@ -74,12 +74,12 @@ void IngestTrack::restart(const RtpHeader& header, Clock::time_point arrival) {
   if (mapped_) {
     // The stream goes on where it was: the next number after the last one, and the clock
     // advanced by the time since, so viewers see neither a gap to NACK nor a jump in time.
-    const auto next = static_cast<std::uint16_t>(
-        streamSequence(static_cast<std::uint16_t>(highest_)) + 1);
+    const auto next =
+        static_cast<std::uint16_t>(streamSequence(static_cast<std::uint16_t>(highest_)) + 1);
     const auto elapsed = std::llround(
         std::chrono::duration<double>(arrival - highest_arrival_).count() * clock_rate_);
-    const std::uint32_t now = streamTimestamp(highest_timestamp_) +
-                              static_cast<std::uint32_t>(elapsed);
+    const std::uint32_t now =
+        streamTimestamp(highest_timestamp_) + static_cast<std::uint32_t>(elapsed);
     sequence_offset_ = static_cast<std::uint16_t>(next - header.sequence);
     timestamp_offset_ = now - header.timestamp;
   }
@@ -116,7 +116,8 @@ RtcpReportBlock IngestTrack::reportBlock(Clock::time_point now) {
   const std::int64_t expected = highest_ - base_ + 1;
   const std::int64_t lost = expected - static_cast<std::int64_t>(received_);
   // Signed 24 bits (RFC 3550 §6.4.1): clamp rather than wrap.
-  block.cumulative_lost = static_cast<std::int32_t>(std::clamp<std::int64_t>(lost, -0x800000, 0x7fffff));
+  block.cumulative_lost =
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(lost, -0x800000, 0x7fffff));
   const std::int64_t expected_interval = expected - expected_prior_;
   const auto received_interval = static_cast<std::int64_t>(received_ - received_prior_);
   const std::int64_t lost_interval = expected_interval - received_interval;

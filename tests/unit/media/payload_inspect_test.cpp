@@ -3,10 +3,10 @@
 // single NAL units, STAP-A and FU-A (RFC 6184 §5.6-5.8), B slices read from slice headers
 // built bit by bit (H.264 §7.3.3, with emulation prevention §7.4.1), malformed payloads, and
 // the project's own encoders' real packets.
+#include "media/payload_inspect.h"
 #include "media/h264_encoder.h"
 #include "media/h264_nal.h"
 #include "media/h264_packetizer.h"
-#include "media/payload_inspect.h"
 #include "media/test_pattern.h"
 #include "media/vp8_encoder.h"
 #include "media/vp8_packetizer.h"
@@ -30,7 +30,9 @@ Bytes bytes(std::initializer_list<int> values) {
   return out;
 }
 
-Bytes bytesOf(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes bytesOf(std::string_view text) {
+  return Bytes(text.begin(), text.end());
+}
 
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;
@@ -38,8 +40,12 @@ Bytes cat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-bool vp8Key(const Bytes& payload) { return vp8StartsKeyframe(payload); }
-H264PayloadFacts h264(const Bytes& payload) { return inspectH264Payload(payload); }
+bool vp8Key(const Bytes& payload) {
+  return vp8StartsKeyframe(payload);
+}
+H264PayloadFacts h264(const Bytes& payload) {
+  return inspectH264Payload(payload);
+}
 
 // ---- VP8 (RFC 7741 §4.2 descriptor, RFC 6386 §9.1 frame tag) ----
 
@@ -155,8 +161,8 @@ Bytes idr(std::uint64_t first_mb = 0, unsigned slice_type = 7) {
   return slice(kNalIdr, first_mb, slice_type);
 }
 
-const Bytes kSps = bytes({0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8, 0x06, 0xd0, 0xa1,
-                          0x35});
+const Bytes kSps =
+    bytes({0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8, 0x06, 0xd0, 0xa1, 0x35});
 const Bytes kPps = bytes({0x68, 0xce, 0x06, 0xe2});
 
 Bytes stapA(std::initializer_list<Bytes> nals) {
@@ -171,8 +177,8 @@ Bytes stapA(std::initializer_list<Bytes> nals) {
 
 // FU-A (RFC 6184 §5.8) carrying `nal` from byte `from` (1 = the start, after its header).
 Bytes fuA(const Bytes& nal, bool start, bool end, std::size_t from = 1) {
-  Bytes out = bytes({(nal[0] & 0xe0) | kNalFuA,
-                     (start ? 0x80 : 0) | (end ? 0x40 : 0) | (nal[0] & 0x1f)});
+  Bytes out =
+      bytes({(nal[0] & 0xe0) | kNalFuA, (start ? 0x80 : 0) | (end ? 0x40 : 0) | (nal[0] & 0x1f)});
   out.insert(out.end(), nal.begin() + static_cast<std::ptrdiff_t>(from), nal.end());
   return out;
 }

@@ -170,7 +170,8 @@ TEST(MediaStreamPublisher, SequencesCompareSeriallyAcrossTheWrap) {
   ASSERT_TRUE(publishOne(*stream, publisher, payload(0, 30002)));
   EXPECT_EQ(stream->nextSequence(0), 30003);
   // 40,000 ahead is 25,536 behind: a stale packet, not a reason to jump.
-  ASSERT_TRUE(publishOne(*stream, publisher, payload(0, static_cast<std::uint16_t>(30002 + 40000))));
+  ASSERT_TRUE(
+      publishOne(*stream, publisher, payload(0, static_cast<std::uint16_t>(30002 + 40000))));
   EXPECT_EQ(stream->nextSequence(0), 30003);
 }
 

@@ -159,21 +159,22 @@ TEST(PublisherAnswer, TheAcceptedTracksOrderDecidesTheVideoCodec) {
   SdpAnswer a = answer(crlf(kChromeWhipOffer), params({kH264, kVp8, kOpus}));
   EXPECT_EQ(a.media[1].track, 0);
   EXPECT_EQ(a.media[1].payload_type, 106);
-  EXPECT_EQ(a.media[1].fmtp, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
+  EXPECT_EQ(a.media[1].fmtp,
+            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
   EXPECT_TRUE(has(a.sdp, "a=rtpmap:106 H264/90000"));
-  EXPECT_TRUE(has(a.sdp, "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;"
-                         "profile-level-id=42e01f"));
+  EXPECT_TRUE(has(a.sdp,
+                  "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;"
+                  "profile-level-id=42e01f"));
   EXPECT_EQ(a.media[0].track, 2);
 
   // Without a Constrained Baseline format, the first publishable H.264 in the offer's order.
-  const std::string no_cb = replaced(crlf(kChromeWhipOffer), "profile-level-id=42e01f",
-                                     "profile-level-id=4d0032");
+  const std::string no_cb =
+      replaced(crlf(kChromeWhipOffer), "profile-level-id=42e01f", "profile-level-id=4d0032");
   a = answer(no_cb, params({kH264, kOpus}));
   EXPECT_EQ(a.media[1].payload_type, 102);
 
   // VP8 first again: the offer's VP8.
-  EXPECT_EQ(answer(crlf(kChromeWhipOffer), params({kVp8, kH264, kOpus})).media[1].payload_type,
-            96);
+  EXPECT_EQ(answer(crlf(kChromeWhipOffer), params({kVp8, kH264, kOpus})).media[1].payload_type, 96);
 }
 
 TEST(PublisherAnswer, ObsSendsConstrainedBaselineH264) {
@@ -183,9 +184,10 @@ TEST(PublisherAnswer, ObsSendsConstrainedBaselineH264) {
   EXPECT_EQ(a.media[0].track, 2);
   EXPECT_EQ(a.media[0].payload_type, 111);
   EXPECT_EQ(a.media[1].kind, MediaKind::kVideo);
-  EXPECT_EQ(a.media[1].track, 1);  // H.264: the offer has no VP8
+  EXPECT_EQ(a.media[1].track, 1);          // H.264: the offer has no VP8
   EXPECT_EQ(a.media[1].payload_type, 97);  // 42e01f, though 640c1f is listed first
-  EXPECT_EQ(a.media[1].fmtp, "profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1");
+  EXPECT_EQ(a.media[1].fmtp,
+            "profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1");
   EXPECT_TRUE(a.media[1].nack && a.media[1].pli && a.media[1].remb);
   EXPECT_FALSE(a.media[1].fir);
   // ICE and DTLS from the session level.
@@ -196,26 +198,29 @@ TEST(PublisherAnswer, ObsSendsConstrainedBaselineH264) {
   const std::string& sdp = a.sdp;
   EXPECT_TRUE(has(sdp, "m=video 9 UDP/TLS/RTP/SAVPF 97"));
   EXPECT_TRUE(has(sdp, "a=rtpmap:97 H264/90000"));
-  EXPECT_TRUE(has(sdp, "a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;"
-                       "level-asymmetry-allowed=1"));
-  EXPECT_TRUE(has(sdp, "a=fmtp:111 minptime=10;maxaveragebitrate=96000;stereo=1;sprop-stereo=1;"
-                       "useinbandfec=1"));
+  EXPECT_TRUE(has(sdp,
+                  "a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;"
+                  "level-asymmetry-allowed=1"));
+  EXPECT_TRUE(has(sdp,
+                  "a=fmtp:111 minptime=10;maxaveragebitrate=96000;stereo=1;sprop-stereo=1;"
+                  "useinbandfec=1"));
   EXPECT_TRUE(has(sdp, "a=rtcp-fb:97 nack"));
   EXPECT_TRUE(has(sdp, "a=rtcp-fb:97 nack pli"));
   EXPECT_TRUE(has(sdp, "a=rtcp-fb:97 goog-remb"));
   EXPECT_FALSE(contains(sdp, "a=rtcp-fb:97 ccm fir"));
   EXPECT_FALSE(contains(sdp, "640c1f"));
-  EXPECT_EQ(std::count(sdp.begin(), sdp.end(), '\n'),
-            std::count(sdp.begin(), sdp.end(), '\r'));
+  EXPECT_EQ(std::count(sdp.begin(), sdp.end(), '\n'), std::count(sdp.begin(), sdp.end(), '\r'));
 
   // Only High (an encoder set to it): forwarded as it is, with its own fmtp.
-  const std::string high_only = replaced(
-      replaced(crlf(kObsWhipOffer), "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "m=video 9 UDP/TLS/RTP/SAVPF 96"),
-      "profile-level-id=42e01f", "profile-level-id=64001f");
+  const std::string high_only =
+      replaced(replaced(crlf(kObsWhipOffer), "m=video 9 UDP/TLS/RTP/SAVPF 96 97",
+                        "m=video 9 UDP/TLS/RTP/SAVPF 96"),
+               "profile-level-id=42e01f", "profile-level-id=64001f");
   const SdpAnswer high = answer(high_only);
   EXPECT_EQ(high.media[1].payload_type, 96);
-  EXPECT_TRUE(has(high.sdp, "a=fmtp:96 profile-level-id=640c1f;packetization-mode=1;"
-                            "level-asymmetry-allowed=1"));
+  EXPECT_TRUE(has(high.sdp,
+                  "a=fmtp:96 profile-level-id=640c1f;packetization-mode=1;"
+                  "level-asymmetry-allowed=1"));
 }
 
 TEST(PublisherAnswer, SendrecvSectionsAreTakenAndExtraOnesRejected) {
@@ -270,7 +275,8 @@ TEST(PublisherAnswer, RefusesCodecsThrongCannotForward) {
   EXPECT_EQ(a.media[1].track, -1);
   EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 0"));
   // Nothing left that throng takes: 422, naming what was offered and what would do.
-  const OfferProblem p = problem(replaced(mode0, "a=rtpmap:111 opus/48000/2", "a=rtpmap:111 G722/8000"));
+  const OfferProblem p =
+      problem(replaced(mode0, "a=rtpmap:111 opus/48000/2", "a=rtpmap:111 G722/8000"));
   EXPECT_EQ(p.kind, OfferProblemKind::kUnsupported);
   EXPECT_TRUE(contains(p.reason, "H264/90000 (profile-level-id=42e01f;packetization-mode=0)"))
       << p.reason;
