@@ -10,7 +10,9 @@ namespace {
 // (00 00 03, §7.4.1). Reads at most what the slice header's first fields need.
 class BitReader {
  public:
-  explicit BitReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  // The first byte's zero counts too: 00 00 03 at the very start is an escape.
+  explicit BitReader(std::span<const std::uint8_t> bytes)
+      : bytes_(bytes), zeros_(!bytes.empty() && bytes[0] == 0 ? 1 : 0) {}
 
   std::optional<std::uint32_t> readUe() {
     int zeros = 0;

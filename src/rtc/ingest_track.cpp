@@ -18,6 +18,8 @@ IngestTrack::Disposition IngestTrack::onPacket(const RtpHeader& header, std::siz
     started_ = true;
     ssrc_ = header.ssrc;
     base_ = highest_ = header.sequence;
+    highest_timestamp_ = header.timestamp;
+    highest_arrival_ = arrival;
     epoch_ = arrival;
     last_report_ = arrival;
     expected_prior_ = 0;
@@ -25,18 +27,19 @@ IngestTrack::Disposition IngestTrack::onPacket(const RtpHeader& header, std::siz
   bool recovered = false;
   if (received_ > 0) {
     const std::int64_t extended = extend(header.sequence);
-    if (extended > highest_) {
-      if (extended - highest_ > kMaxGap) {
-        // A restarted numbering: start over rather than wait for thousands of packets.
-        missing_.clear();
-        base_ = extended - static_cast<std::int64_t>(received_);
-      } else {
-        for (std::int64_t lost = highest_ + 1; lost < extended; ++lost) {
-          if (missing_.size() >= kMaxMissing) missing_.erase(missing_.begin());
-          missing_.emplace(lost, Missing{arrival});
-        }
+    if (extended - highest_ > kMaxGap || highest_ - extended > kMaxGap) {
+      // A restarted numbering, ahead or behind (a new initial sequence number is random,
+      // RFC 3550 §5.1): start over rather than wait for thousands of packets or take the new
+      // ones for duplicates of old ones.
+      restart(header, arrival);
+    } else if (extended > highest_) {
+      for (std::int64_t lost = highest_ + 1; lost < extended; ++lost) {
+        if (missing_.size() >= kMaxMissing) missing_.erase(missing_.begin());
+        missing_.emplace(lost, Missing{arrival});
       }
       highest_ = extended;
+      highest_timestamp_ = header.timestamp;
+      highest_arrival_ = arrival;
     } else if (auto it = missing_.find(extended); it != missing_.end()) {
       missing_.erase(it);
       ++stats_.recovered;
@@ -61,6 +64,30 @@ IngestTrack::Disposition IngestTrack::onPacket(const RtpHeader& header, std::siz
   last_transit_ = transit;
   have_transit_ = true;
   return recovered ? Disposition::kRecovered : Disposition::kForward;
+}
+
+void IngestTrack::restart(const RtpHeader& header, Clock::time_point arrival) {
+  missing_.clear();
+  // The counts carry on: as many expected and lost as before, the new number the highest
+  // (A.1 without the cycles of the old numbering).
+  const std::int64_t lost = highest_ - base_ + 1 - static_cast<std::int64_t>(received_);
+  if (mapped_) {
+    // The stream goes on where it was: the next number after the last one, and the clock
+    // advanced by the time since, so viewers see neither a gap to NACK nor a jump in time.
+    const auto next =
+        static_cast<std::uint16_t>(streamSequence(static_cast<std::uint16_t>(highest_)) + 1);
+    const auto elapsed = std::llround(
+        std::chrono::duration<double>(arrival - highest_arrival_).count() * clock_rate_);
+    const std::uint32_t now =
+        streamTimestamp(highest_timestamp_) + static_cast<std::uint32_t>(elapsed);
+    sequence_offset_ = static_cast<std::uint16_t>(next - header.sequence);
+    timestamp_offset_ = now - header.timestamp;
+  }
+  highest_ = header.sequence;
+  base_ = highest_ - static_cast<std::int64_t>(received_) - lost;
+  highest_timestamp_ = header.timestamp;
+  highest_arrival_ = arrival;
+  have_transit_ = false;  // a new timestamp base is not jitter
 }
 
 std::vector<std::uint16_t> IngestTrack::nacksDue(Clock::time_point now) {
@@ -89,7 +116,8 @@ RtcpReportBlock IngestTrack::reportBlock(Clock::time_point now) {
   const std::int64_t expected = highest_ - base_ + 1;
   const std::int64_t lost = expected - static_cast<std::int64_t>(received_);
   // Signed 24 bits (RFC 3550 §6.4.1): clamp rather than wrap.
-  block.cumulative_lost = static_cast<std::int32_t>(std::clamp<std::int64_t>(lost, -0x800000, 0x7fffff));
+  block.cumulative_lost =
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(lost, -0x800000, 0x7fffff));
   const std::int64_t expected_interval = expected - expected_prior_;
   const auto received_interval = static_cast<std::int64_t>(received_ - received_prior_);
   const std::int64_t lost_interval = expected_interval - received_interval;

@@ -29,7 +29,8 @@ class IngestTrack {
   static constexpr int kNackTries = 3;
   static constexpr auto kNackRetryInterval = std::chrono::milliseconds(100);
   static constexpr auto kNackGiveUp = std::chrono::milliseconds(1000);
-  // A jump this far ahead is a new numbering (a restarted sender), not a loss.
+  // A jump this far ahead or behind is a new numbering (a restarted sender), not a loss or a
+  // late packet: the track starts over from it and keeps the stream's numbering continuous.
   static constexpr std::int64_t kMaxGap = 3000;
 
   explicit IngestTrack(std::uint32_t clock_rate);
@@ -75,12 +76,15 @@ class IngestTrack {
 
  private:
   std::int64_t extend(std::uint16_t sequence) const;
+  void restart(const RtpHeader& header, Clock::time_point arrival);
 
   const std::uint32_t clock_rate_;
   bool started_ = false;
   std::uint32_t ssrc_ = 0;
   std::int64_t base_ = 0;     // extended sequence of the first packet
   std::int64_t highest_ = 0;  // extended highest sequence received
+  std::uint32_t highest_timestamp_ = 0;  // that packet's RTP timestamp and arrival
+  Clock::time_point highest_arrival_{};
   std::uint64_t received_ = 0;
 
   struct Missing {
@@ -95,7 +99,7 @@ class IngestTrack {
   std::uint64_t received_prior_ = 0;
   std::uint64_t bytes_prior_ = 0;
   Clock::time_point last_report_{};
-  // A.8: jitter in timestamp units (scaled by 16 as in the reference code).
+  // A.8: jitter in timestamp units (the floating-point form, J += (|D| - J) / 16, unscaled).
   double jitter_ = 0;
   double last_transit_ = 0;
   bool have_transit_ = false;

@@ -177,17 +177,20 @@ void admitPublisher(WhipContext& whip, std::string slug, const std::string& offe
   plan->remote_fingerprint = negotiated.remote_fingerprint;
 
   const std::string token = plan->token;
+  const std::string location = fmt::format("{}{}/{}", kWhipPathPrefix, slug, token);
+  const std::string etag = fmt::format("\"{}\"", plan->local_ufrag);
+  // Registered before the event is taken: beginBroadcast counts a holder the registry does not
+  // know as gone, so a second POST on another worker, between the two, would be let in too.
+  service.registry().addPending(std::move(plan));
   if (service.beginBroadcast(slug, token, allow_takeover) ==
       RtcService::BroadcastAdmission::kBusy) {
+    service.registry().cancelPending(token);
     fail(responder, beast_http::status::conflict,
          fmt::format("event '{}' already has a live publisher; end it first (DELETE its WHIP "
                      "resource) or allow takeover for the event",
                      slug));
     return;
   }
-  const std::string location = fmt::format("{}{}/{}", kWhipPathPrefix, slug, token);
-  const std::string etag = fmt::format("\"{}\"", plan->local_ufrag);
-  service.registry().addPending(std::move(plan));
 
   StringResponse response{beast_http::status::created, 11};
   response.set(beast_http::field::content_type, "application/sdp");

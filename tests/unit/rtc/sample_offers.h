@@ -1,4 +1,5 @@
-// SDP offers as browsers write them for a WHEP viewer, shared by the SDP and answer tests.
+// SDP offers as browsers write them for a WHEP viewer (and, below, as publishers write them for
+// WHIP), shared by the SDP and answer tests.
 // Chrome 120: pc.addTransceiver('video', {direction: 'recvonly'}) then the same for audio, with
 // max-bundle; trimmed of a few codec variants (VP9 profiles 1/3, AV1's rtx) but otherwise as sent.
 // Firefox 120: the same two transceivers, audio first. Both use CRLF on the wire; crlf() makes it.
@@ -262,6 +263,187 @@ a=rtpmap:122 red/90000
 a=rtpmap:119 rtx/90000
 a=setup:actpass
 a=ssrc:3402945011 cname:{5d1c9c4e-7b1f-4a37-9b62-3f4c2d3b1e8a}
+)";
+
+// Offers as publishers write them for WHIP (RFC 9725). Chrome 120 from web/whip-publisher.js:
+// getUserMedia's audio then video track, each pc.addTransceiver(track, {direction: 'sendonly'})
+// with VP8 moved first by setCodecPreferences; max-bundle. The sender's SSRCs (RTX paired by
+// ssrc-group FID) and msid come with it.
+inline constexpr std::string_view kChromeWhipOffer = R"(v=0
+o=- 6287465839164129856 2 IN IP4 127.0.0.1
+s=-
+t=0 0
+a=group:BUNDLE 0 1
+a=extmap-allow-mixed
+a=msid-semantic: WMS 0b3c5c5e-3f7e-4d6b-9a55-2d0c3e9d1a11
+m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126
+c=IN IP4 0.0.0.0
+a=rtcp:9 IN IP4 0.0.0.0
+a=ice-ufrag:W9pq
+a=ice-pwd:Vn0y3cY2b1m5qzK8hXjD4f7s
+a=ice-options:trickle
+a=fingerprint:sha-256 3E:19:74:0B:9D:5A:27:6C:AE:50:88:F1:D2:4B:07:6E:91:C3:2A:58:B4:0F:E6:7D:12:89:AB:CD:34:EF:56:70
+a=setup:actpass
+a=mid:0
+a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level
+a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time
+a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01
+a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid
+a=sendonly
+a=msid:0b3c5c5e-3f7e-4d6b-9a55-2d0c3e9d1a11 5c7d0f1e-8a2b-4c3d-9e4f-6a7b8c9d0e1f
+a=rtcp-mux
+a=rtpmap:111 opus/48000/2
+a=rtcp-fb:111 transport-cc
+a=fmtp:111 minptime=10;useinbandfec=1
+a=rtpmap:63 red/48000/2
+a=fmtp:63 111/111
+a=rtpmap:9 G722/8000
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:13 CN/8000
+a=rtpmap:110 telephone-event/48000
+a=rtpmap:126 telephone-event/8000
+a=ssrc:1849412361 cname:9Ds7kq1nLr0Xp2Zt
+a=ssrc:1849412361 msid:0b3c5c5e-3f7e-4d6b-9a55-2d0c3e9d1a11 5c7d0f1e-8a2b-4c3d-9e4f-6a7b8c9d0e1f
+m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 106 107 127 125 112 113 98 99 45 46 114 115 116
+c=IN IP4 0.0.0.0
+a=rtcp:9 IN IP4 0.0.0.0
+a=ice-ufrag:W9pq
+a=ice-pwd:Vn0y3cY2b1m5qzK8hXjD4f7s
+a=ice-options:trickle
+a=fingerprint:sha-256 3E:19:74:0B:9D:5A:27:6C:AE:50:88:F1:D2:4B:07:6E:91:C3:2A:58:B4:0F:E6:7D:12:89:AB:CD:34:EF:56:70
+a=setup:actpass
+a=mid:1
+a=extmap:14 urn:ietf:params:rtp-hdrext:toffset
+a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time
+a=extmap:13 urn:3gpp:video-orientation
+a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01
+a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay
+a=extmap:6 http://www.webrtc.org/experiments/rtp-hdrext/video-content-type
+a=extmap:7 http://www.webrtc.org/experiments/rtp-hdrext/video-timing
+a=extmap:8 http://www.webrtc.org/experiments/rtp-hdrext/color-space
+a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid
+a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id
+a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id
+a=sendonly
+a=msid:0b3c5c5e-3f7e-4d6b-9a55-2d0c3e9d1a11 2e4f6a8c-0b1d-4e3f-8a5b-7c9d1e2f3a4b
+a=rtcp-mux
+a=rtcp-rsize
+a=rtpmap:96 VP8/90000
+a=rtcp-fb:96 goog-remb
+a=rtcp-fb:96 transport-cc
+a=rtcp-fb:96 ccm fir
+a=rtcp-fb:96 nack
+a=rtcp-fb:96 nack pli
+a=rtpmap:97 rtx/90000
+a=fmtp:97 apt=96
+a=rtpmap:102 H264/90000
+a=rtcp-fb:102 goog-remb
+a=rtcp-fb:102 transport-cc
+a=rtcp-fb:102 ccm fir
+a=rtcp-fb:102 nack
+a=rtcp-fb:102 nack pli
+a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f
+a=rtpmap:103 rtx/90000
+a=fmtp:103 apt=102
+a=rtpmap:106 H264/90000
+a=rtcp-fb:106 goog-remb
+a=rtcp-fb:106 transport-cc
+a=rtcp-fb:106 ccm fir
+a=rtcp-fb:106 nack
+a=rtcp-fb:106 nack pli
+a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f
+a=rtpmap:107 rtx/90000
+a=fmtp:107 apt=106
+a=rtpmap:127 H264/90000
+a=rtcp-fb:127 goog-remb
+a=rtcp-fb:127 transport-cc
+a=rtcp-fb:127 ccm fir
+a=rtcp-fb:127 nack
+a=rtcp-fb:127 nack pli
+a=fmtp:127 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f
+a=rtpmap:125 rtx/90000
+a=fmtp:125 apt=127
+a=rtpmap:112 H264/90000
+a=rtcp-fb:112 goog-remb
+a=rtcp-fb:112 transport-cc
+a=rtcp-fb:112 ccm fir
+a=rtcp-fb:112 nack
+a=rtcp-fb:112 nack pli
+a=fmtp:112 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f
+a=rtpmap:113 rtx/90000
+a=fmtp:113 apt=112
+a=rtpmap:98 VP9/90000
+a=rtcp-fb:98 goog-remb
+a=rtcp-fb:98 transport-cc
+a=rtcp-fb:98 ccm fir
+a=rtcp-fb:98 nack
+a=rtcp-fb:98 nack pli
+a=fmtp:98 profile-id=0
+a=rtpmap:99 rtx/90000
+a=fmtp:99 apt=98
+a=rtpmap:45 AV1/90000
+a=rtcp-fb:45 goog-remb
+a=rtcp-fb:45 transport-cc
+a=rtcp-fb:45 ccm fir
+a=rtcp-fb:45 nack
+a=rtcp-fb:45 nack pli
+a=rtpmap:46 rtx/90000
+a=fmtp:46 apt=45
+a=rtpmap:114 red/90000
+a=rtpmap:115 rtx/90000
+a=fmtp:115 apt=114
+a=rtpmap:116 ulpfec/90000
+a=ssrc-group:FID 2947301538 551937052
+a=ssrc:2947301538 cname:9Ds7kq1nLr0Xp2Zt
+a=ssrc:2947301538 msid:0b3c5c5e-3f7e-4d6b-9a55-2d0c3e9d1a11 2e4f6a8c-0b1d-4e3f-8a5b-7c9d1e2f3a4b
+a=ssrc:551937052 cname:9Ds7kq1nLr0Xp2Zt
+a=ssrc:551937052 msid:0b3c5c5e-3f7e-4d6b-9a55-2d0c3e9d1a11 2e4f6a8c-0b1d-4e3f-8a5b-7c9d1e2f3a4b
+)";
+
+// OBS Studio 30's WHIP output (libdatachannel): ICE and DTLS given once at the session level,
+// audio then video, and H.264 only, in packetization mode 1: Constrained Baseline 42e01f
+// listed after a Constrained High 640c1f (an x264 preset with B-frames off).
+inline constexpr std::string_view kObsWhipOffer = R"(v=0
+o=rtc 3765343532 0 IN IP4 127.0.0.1
+s=-
+t=0 0
+a=group:BUNDLE 0 1
+a=group:LS 0 1
+a=msid-semantic:WMS *
+a=setup:actpass
+a=ice-ufrag:kUd5
+a=ice-pwd:Qh0qM2r8bXw7sYcT1eLz5nFa
+a=ice-options:ice2,trickle
+a=fingerprint:sha-256 C1:5F:02:9A:7E:33:D8:41:6B:E0:94:AF:28:7C:D5:13:8E:62:B9:F4:0D:A7:35:5C:E1:9B:46:2F:80:7A:C3:1D
+m=audio 9 UDP/TLS/RTP/SAVPF 111
+c=IN IP4 0.0.0.0
+a=mid:0
+a=sendonly
+a=ssrc:2813950211 cname:obs-studio
+a=ssrc:2813950211 msid:obs-studio audio
+a=msid:obs-studio audio
+a=rtcp-mux
+a=rtpmap:111 opus/48000/2
+a=fmtp:111 minptime=10;maxaveragebitrate=96000;stereo=1;sprop-stereo=1;useinbandfec=1
+m=video 9 UDP/TLS/RTP/SAVPF 96 97
+c=IN IP4 0.0.0.0
+a=mid:1
+a=sendonly
+a=ssrc:3506237017 cname:obs-studio
+a=ssrc:3506237017 msid:obs-studio video
+a=msid:obs-studio video
+a=rtcp-mux
+a=rtpmap:96 H264/90000
+a=rtcp-fb:96 nack
+a=rtcp-fb:96 nack pli
+a=rtcp-fb:96 goog-remb
+a=fmtp:96 profile-level-id=640c1f;packetization-mode=1;level-asymmetry-allowed=1
+a=rtpmap:97 H264/90000
+a=rtcp-fb:97 nack
+a=rtcp-fb:97 nack pli
+a=rtcp-fb:97 goog-remb
+a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1
 )";
 
 }  // namespace throng::rtc::test
