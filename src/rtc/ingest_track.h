@@ -58,14 +58,23 @@ class IngestTrack {
   void mapOnto(std::uint16_t stream_sequence, std::uint32_t stream_timestamp,
                const RtpHeader& first);
   bool mapped() const { return mapped_; }
+  // A packet from before the last insertion (a late retransmission) keeps the offset it had.
   std::uint16_t streamSequence(std::uint16_t sequence) const {
-    return static_cast<std::uint16_t>(sequence + sequence_offset_);
+    const bool before_insert = inserted_ && sequenceNewer(inserted_before_, sequence);
+    return static_cast<std::uint16_t>(sequence +
+                                      (before_insert ? offset_before_insert_ : sequence_offset_));
   }
   std::uint32_t streamTimestamp(std::uint32_t timestamp) const {
     return timestamp + timestamp_offset_;
   }
-  // One packet of our own goes in before the next (the parameter sets a keyframe lacked).
-  void insertOnePacket() { ++sequence_offset_; }
+  // One packet of our own goes in before the publisher's `sequence` (the parameter sets a
+  // keyframe lacked): it takes that packet's number, which moves up by one, as do the later.
+  void insertOnePacketBefore(std::uint16_t sequence) {
+    inserted_ = true;
+    inserted_before_ = sequence;
+    offset_before_insert_ = sequence_offset_;
+    ++sequence_offset_;
+  }
 
   struct Stats {
     std::uint64_t packets = 0, bytes = 0, duplicates = 0, nacks_sent = 0, recovered = 0,
@@ -110,6 +119,9 @@ class IngestTrack {
 
   bool mapped_ = false;
   std::uint16_t sequence_offset_ = 0;
+  bool inserted_ = false;
+  std::uint16_t inserted_before_ = 0;
+  std::uint16_t offset_before_insert_ = 0;
   std::uint32_t timestamp_offset_ = 0;
   Stats stats_;
 };

@@ -110,6 +110,7 @@ bool MediaStream::publish(std::uint64_t publisher, std::vector<StreamPayload> pa
     std::lock_guard lock(clock_mutex_);
     for (const auto& payload : payloads) {
       if (payload.track < 0 || static_cast<std::size_t>(payload.track) >= clocks_.size()) continue;
+      if (payload.retransmission) continue;
       auto& reference = clocks_[static_cast<std::size_t>(payload.track)];
       reference.valid = true;
       reference.rtp_timestamp = payload.rtp_timestamp;

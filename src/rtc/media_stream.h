@@ -49,6 +49,8 @@ struct StreamPayload {
   // When the media was captured, on the steady clock (unset: when published). With
   // rtp_timestamp it ties the track's RTP clock to wall time for sender reports.
   std::chrono::steady_clock::time_point captured{};
+  // A late retransmission (older than what was published): the clock reference stays.
+  bool retransmission = false;
 };
 
 // The CNAME of every stream's tracks (RFC 3550 §6.5.1): one name, so the player synchronizes

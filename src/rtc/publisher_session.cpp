@@ -114,15 +114,19 @@ bool PublisherSession::onSrtp(std::uint8_t* packet, std::size_t length, Clock::t
   RtcCounters::add(shard_.counters().ingest_bytes, length);
   appendNacks(track, now, out);
 
-  if (!ingest.mapped()) {
-    // Continue the stream's numbering and clock where the last publisher left them.
-    ingest.mapOnto(stream().nextSequence(track),
-                   stream().rtpTimestampAt(track, now).value_or(header->timestamp), *header);
-  }
   const auto payload = bytes.subspan(header->header_size, header->payload_size);
-  if (stream().tracks()[static_cast<std::size_t>(track)].kind == MediaKind::kVideo) {
+  const bool video =
+      stream().tracks()[static_cast<std::size_t>(track)].kind == MediaKind::kVideo;
+  if (disposition == IngestTrack::Disposition::kRecovered && ingest.mapped()) {
+    onRecovered(track, *header, payload, now);
+  } else if (video) {
     onVideo(track, *header, payload, now, out);
   } else {
+    if (!ingest.mapped()) {
+      // Continue the stream's numbering and clock where the last publisher left them.
+      ingest.mapOnto(stream().nextSequence(track),
+                     stream().rtpTimestampAt(track, now).value_or(header->timestamp), *header);
+    }
     StreamPayload audio;
     audio.track = track;
     audio.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
@@ -192,6 +196,12 @@ void PublisherSession::onVideo(int track, const RtpHeader& header,
     maybeRequestKeyframe(now, out);
     return;
   }
+  if (!ingest.mapped()) {
+    // From the first keyframe on: the stream's numbering continues where the last publisher
+    // left it, with no gap for the packets skipped before.
+    ingest.mapOnto(stream().nextSequence(track),
+                   stream().rtpTimestampAt(track, now).value_or(header.timestamp), header);
+  }
   StreamPayload packet;
   packet.track = track;
   packet.rtp_timestamp = ingest.streamTimestamp(header.timestamp);
@@ -202,7 +212,7 @@ void PublisherSession::onVideo(int track, const RtpHeader& header,
     sets.sequence = ingest.streamSequence(header.sequence);
     sets.keyframe_start = true;
     frame_.push_back(std::move(sets));
-    ingest.insertOnePacket();
+    ingest.insertOnePacketBefore(header.sequence);
     keyframe_start = false;  // the parameter sets start it
   }
   packet.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
@@ -211,6 +221,22 @@ void PublisherSession::onVideo(int track, const RtpHeader& header,
   packet.keyframe_start = keyframe_start;
   frame_.push_back(std::move(packet));
   if (header.marker) flushVideo();
+}
+
+void PublisherSession::onRecovered(int track, const RtpHeader& header,
+                                   std::span<const std::uint8_t> payload, Clock::time_point now) {
+  const auto& ingest = tracks_[static_cast<std::size_t>(track)];
+  StreamPayload packet;
+  packet.track = track;
+  packet.bytes.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
+  packet.rtp_timestamp = ingest.streamTimestamp(header.timestamp);
+  packet.sequence = ingest.streamSequence(header.sequence);
+  packet.marker = header.marker;
+  packet.captured = now;
+  packet.retransmission = true;
+  std::vector<StreamPayload> one;
+  one.push_back(std::move(packet));
+  if (publisher_ != 0) stream().publish(publisher_, std::move(one));
 }
 
 void PublisherSession::flushVideo() {

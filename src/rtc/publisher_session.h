@@ -50,6 +50,9 @@ class PublisherSession final : public PeerSession {
 
   void onVideo(int track, const RtpHeader& header, std::span<const std::uint8_t> payload,
                Clock::time_point now, std::vector<std::string>& out);
+  // A retransmission that filled a loss: published alone, outside the frame being gathered.
+  void onRecovered(int track, const RtpHeader& header, std::span<const std::uint8_t> payload,
+                   Clock::time_point now);
   void flushVideo();
   void maybeRequestKeyframe(Clock::time_point now, std::vector<std::string>& out);
   void appendNacks(int track, Clock::time_point now, std::vector<std::string>& out);

@@ -313,11 +313,14 @@ TEST(IngestTrack, MapsOntoTheStreamsNumbering) {
   EXPECT_EQ(publisher_wraps.streamSequence(0), 11);
   EXPECT_EQ(publisher_wraps.streamTimestamp(0x10), 0x20u);
 
-  // One packet of our own before 5001: everything after moves up by one.
-  track.insertOnePacket();
+  // One packet of our own before 5001: it and everything after move up by one.
+  track.insertOnePacketBefore(5001);
   EXPECT_EQ(track.streamSequence(5001), 102);
   EXPECT_EQ(track.streamSequence(5002), 103);
   EXPECT_EQ(track.streamTimestamp(123456), 9000u);  // the clock does not move
+  // A late retransmission from before the insertion keeps its number: no collision.
+  EXPECT_EQ(track.streamSequence(5000), 100);
+  EXPECT_EQ(track.streamSequence(4990), 90);
 }
 
 }  // namespace
