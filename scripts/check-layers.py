@@ -13,18 +13,20 @@ ALLOWED = {
     "proto": {"base"},
     "net": {"base", "proto"},
     "media": {"base"},
+    # The recorder of decrypted ingest RTP, its readers and the libav export (docs/recording.md).
+    "record": {"base", "media"},
     "http": {"base", "proto", "net"},
     "store": {"base"},
     "control": {"base", "net", "http", "store"},
     "chat": {"base", "proto", "net", "http", "store"},
-    "rtc": {"base", "proto", "net", "media", "http", "store"},
+    "rtc": {"base", "proto", "net", "media", "http", "store", "record"},
     "hls": {"base", "proto", "net", "http", "store"},
     "ingest": {"base", "proto", "net", "http", "store"},
     "cluster": {"base", "proto", "net", "store"},
     "bench": {"base", "proto", "net", "http", "rtc"},
-    "server": {"base", "proto", "net", "http", "store", "control", "chat", "media", "rtc", "hls",
-               "ingest", "cluster"},
-    "cli": {"base", "server", "bench", "chat", "store"},
+    "server": {"base", "proto", "net", "http", "store", "control", "chat", "media", "record",
+               "rtc", "hls", "ingest", "cluster"},
+    "cli": {"base", "server", "bench", "chat", "store", "record"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

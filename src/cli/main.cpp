@@ -6,8 +6,10 @@
 //   throng config example [--demo]   prints every configuration key as commented TOML
 //   throng user add|passwd|del NAME, throng user list   chat accounts (user_command.h)
 //   throng bench chat [options]      chat load generator (bench_command.h)
+//   throng record export DIR -o F    a recording to WebM or MP4 (record_command.h)
 //   throng version
 #include "cli/bench_command.h"
+#include "cli/record_command.h"
 #include "cli/user_command.h"
 #include "server/config.h"
 #include "server/runtime.h"
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
 
   throng::cli::UserCommand user_command(app);
   throng::cli::BenchCommand bench_command(app);
+  throng::cli::RecordCommand record_command(app);
 
   app.add_subcommand("version", "Print the version");
 
@@ -99,6 +102,7 @@ int main(int argc, char** argv) {
   }
   if (user_command.parsed()) return user_command.run();
   if (bench_command.parsed()) return bench_command.run();
+  if (record_command.parsed()) return record_command.run();
   if (serve->parsed()) return run(throng::server::Mode::kServe, serve_options);
   return run(throng::server::Mode::kDemo, demo_options);
 }
