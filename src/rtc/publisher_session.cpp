@@ -2,6 +2,7 @@
 
 #include "media/h264_nal.h"
 #include "media/payload_inspect.h"
+#include "record/recorder.h"
 #include "rtc/rtc_service.h"
 #include "rtc/rtc_shard.h"
 #include "rtc/sdp_text.h"
@@ -53,6 +54,35 @@ PublisherSession::~PublisherSession() {
   if (publisher_ != 0) stream().releasePublisher(publisher_);
 }
 
+void PublisherSession::startRecording() {
+  const auto& dir = shard_.service().options().recordings_dir;
+  if (dir.empty()) return;
+  std::vector<record::RecordedTrack> tracks;
+  for (std::size_t i = 0; i < stream().tracks().size(); ++i) {
+    const auto& t = stream().tracks()[i];
+    record::RecordedTrack track;
+    track.kind = t.kind == MediaKind::kVideo ? "video" : "audio";
+    track.codec = t.codec;
+    track.payload_type = plan().payload_types[i];  // the packets keep the publisher's numbers
+    track.clock_rate = t.clock_rate;
+    track.channels = t.channels;
+    track.fmtp = t.fmtp;
+    tracks.push_back(std::move(track));
+  }
+  // Once per live, on this worker: a directory and a small index file (the packets go to the
+  // recorder's own thread).
+  auto started = record::Recorder::start(dir, stream().slug(), std::move(tracks),
+                                         std::chrono::system_clock::now());
+  if (!started) {
+    spdlog::warn("webrtc: the live of '{}' is not recorded: {}", stream().slug(),
+                 started.error().message);
+    return;
+  }
+  recorder_ = std::move(started.value());
+  spdlog::info("webrtc: recording the live of '{}' in {}", stream().slug(),
+               recorder_->directory().string());
+}
+
 void PublisherSession::onConnected(Clock::time_point now) {
   // The stream becomes the event's (replacing one of other codecs) and this publisher its
   // source: the test source, or a publisher before this one, is no longer heard.
@@ -60,11 +90,13 @@ void PublisherSession::onConnected(Clock::time_point now) {
   publisher_ = stream().claimPublisher(nullptr);
   stream_requests_seen_ = stream().keyframeRequests();
   last_media_ = now;
+  startRecording();
   spdlog::info("webrtc: publisher of '{}' is live", stream().slug());
 }
 
 void PublisherSession::onClose() {
   flushVideo();
+  if (recorder_) recorder_->stop();  // flushes and completes the index
   if (publisher_ != 0) {
     stream().releasePublisher(publisher_);
     spdlog::info("webrtc: publisher of '{}' left; the stream is offline", stream().slug());
@@ -100,6 +132,7 @@ bool PublisherSession::onSrtp(std::uint8_t* packet, std::size_t length, Clock::t
   const int track = static_cast<int>(found - payload_types.begin());
   auto& ingest = tracks_[static_cast<std::size_t>(track)];
   last_media_ = now;
+  if (recorder_) recorder_->write(track, bytes, std::chrono::system_clock::now());
   const auto disposition = ingest.onPacket(*header, length, now);
   if (disposition == IngestTrack::Disposition::kDuplicate) {
     RtcCounters::add(shard_.counters().ingest_duplicates);

@@ -13,8 +13,14 @@
 #include "rtc/media_stream.h"
 #include "rtc/peer_session.h"
 
+#include <memory>
+
 #include <string>
 #include <vector>
+
+namespace throng::record {
+class Recorder;
+}
 
 namespace throng::rtc {
 
@@ -58,6 +64,7 @@ class PublisherSession final : public PeerSession {
   void appendNacks(int track, Clock::time_point now, std::vector<std::string>& out);
   void appendReports(Clock::time_point now, std::vector<std::string>& out);
   void reject();
+  void startRecording();
 
   const std::uint32_t local_ssrc_;  // ours, as the sender of feedback
   std::vector<IngestTrack> tracks_;  // per stream track
@@ -77,6 +84,8 @@ class PublisherSession final : public PeerSession {
   Clock::time_point last_report_{};
   Clock::time_point last_media_{};
   std::uint8_t fir_sequence_ = 0;
+  // With webrtc.record: this live's recording (decrypted RTP as received, docs/recording.md).
+  std::unique_ptr<record::Recorder> recorder_;
   Stats stats_;
 };
 

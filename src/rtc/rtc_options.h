@@ -4,6 +4,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -33,6 +34,8 @@ struct RtcOptions {
   // WHIP: a publisher that sends neither media nor connectivity checks for this long has gone
   // (consent freshness, RFC 7675, on a shorter clock than viewers': its viewers wait on it).
   std::chrono::milliseconds publisher_timeout{5000};
+  // WHIP lives are recorded here (record::Recorder); empty = not recorded.
+  std::filesystem::path recordings_dir;
 };
 
 }  // namespace throng::rtc

@@ -297,6 +297,16 @@ const std::vector<Key>& schema() {
       boolKey("webrtc.gso", true, into(&C::webrtc, &WebRtcConfig::gso),
               "send a viewer's packets of one frame as one segmented UDP message (UDP GSO, "
               "Linux 4.18+); off = one datagram per packet. Falls back by itself if refused"),
+      boolKey("webrtc.record", false, into(&C::webrtc, &WebRtcConfig::record),
+              "write every WHIP live's decrypted RTP to <data_dir>/recordings/<event>-<time>/ "
+              "(pcap + index.json; `throng record export` makes WebM or MP4)"),
+      intKey("webrtc.ingest_max_kbps", 300, 100000, 8000,
+             into(&C::webrtc, &WebRtcConfig::ingest_max_kbps),
+             "the most a WHIP publisher is invited to send (REMB ceiling), kbit/s"),
+      intKey("webrtc.publisher_timeout_ms", 1000, 60000, 5000,
+             into(&C::webrtc, &WebRtcConfig::publisher_timeout),
+             "a WHIP publisher that sends neither media nor consent checks this long has gone: "
+             "its event goes offline"),
       boolKey("test_source.enabled", false, into(&C::test_source, &TestSourceConfig::enabled),
               "publish the built-in test stream (moving picture with a frame counter and clock, "
               "and a tone) as the stream of event test_source.event")

@@ -104,6 +104,9 @@ struct WebRtcConfig {
   std::int64_t nacks_per_second;
   std::string srtp;  // "openssl" or "libsrtp"
   bool gso;          // UDP generic segmentation offload for the fan-out
+  bool record;       // WHIP lives are written to <data_dir>/recordings (pcap + index)
+  std::int64_t ingest_max_kbps;                 // REMB ceiling for publishers
+  std::chrono::milliseconds publisher_timeout;  // a silent publisher is gone after this
 };
 
 struct TestSourceConfig {

@@ -188,6 +188,8 @@ rtc::RtcOptions rtcOptionsFrom(const WebRtcConfig& webrtc) {
   options.nacks_per_second = static_cast<double>(webrtc.nacks_per_second);
   options.use_libsrtp = webrtc.srtp == "libsrtp";
   options.udp_segmentation = webrtc.gso;
+  options.ingest_max_bitrate_bps = static_cast<std::uint64_t>(webrtc.ingest_max_kbps) * 1000;
+  options.publisher_timeout = webrtc.publisher_timeout;
   return options;
 }
 
@@ -341,7 +343,9 @@ void Runtime::start() {
   p.xmpp_tcp = std::make_unique<chat::XmppTcpServer>(xmpp_tcp_options, *p.chat, p.pool->all());
   // WebRTC: one UDP socket per worker on the media port, WHEP on the public port.
   try {
-    p.rtc = std::make_unique<rtc::RtcService>(rtcOptionsFrom(cfg.webrtc), p.pool->all());
+    auto rtc_options = rtcOptionsFrom(cfg.webrtc);
+    if (cfg.webrtc.record) rtc_options.recordings_dir = p.data_dir / "recordings";
+    p.rtc = std::make_unique<rtc::RtcService>(std::move(rtc_options), p.pool->all());
   } catch (const ConfigError& e) {
     throw StartupError(e.what());
   }

@@ -18,11 +18,12 @@
 //   THRONG_BINARY=../../build/dev/src/cli/throng node --test whip/whip_browser.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync, readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { startThrong } from "../throng_server.mjs";
+import { startThrong, throngBinary } from "../throng_server.mjs";
 
 const artifactDir =
   process.env.THRONG_ARTIFACT_DIR ??
@@ -101,7 +102,8 @@ before(async () => {
   mkdirSync(artifactDir, { recursive: true });
   server = await startThrong({
     events: ["demo"],
-    toml: ["[test_source]", "enabled = true", 'event = "demo"', 'codec = "vp8"',
+    toml: ["record = true",  // appended to [webrtc]
+           "[test_source]", "enabled = true", 'event = "demo"', 'codec = "vp8"',
            "width = 320", "height = 240", "video_bitrate_kbps = 500"],
   });
   base = `http://127.0.0.1:${server.ready.http.port}`;
@@ -277,6 +279,18 @@ test("the publisher leaves and returns; the viewer never reconnects", async () =
   });
   await waitFor("the event goes offline", 5000, async () => (await eventInfo()).live === false);
   // The watch page says so (the room pushes the state every 2 s when it changes).
+  // The live was recorded: a pcap with the publisher's packets and a complete index, which
+  // `throng record export` turns into WebM.
+  const recordings = join(server.dir, "data", "recordings");
+  const [first] = readdirSync(recordings).filter((d) => d.startsWith("demo-")).sort();
+  const recording = join(recordings, first);
+  await waitFor("the recording's index is complete", 5000, () =>
+    JSON.parse(readFileSync(join(recording, "index.json"), "utf8")).stopped);
+  assert.ok(statSync(join(recording, "media.pcap")).size > 100_000);
+  const webm = join(artifactDir, "whip-recording.webm");
+  const report = execFileSync(throngBinary, ["record", "export", recording, "--output", webm]);
+  record("test", `record export: ${report.toString().trim().replaceAll("\n", "; ")}`);
+  assert.ok(existsSync(webm) && statSync(webm).size > 50_000);
   await waitFor("the watch page shows offline", 6000, () =>
     watchPage.evaluate(() => document.getElementById("state").textContent === "offline" &&
                              /offline/.test(document.getElementById("screen-message").textContent)));
