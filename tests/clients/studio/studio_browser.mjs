@@ -15,7 +15,8 @@
 //    API's;
 //  - the streamer ends: the studio shows OFFLINE;
 //  - neither page logs a console error or has a failed request.
-// Desktop and phone-sized screenshots are kept in the test artifacts.
+// Desktop and phone-sized screenshots are kept in the test artifacts; THRONG_UPDATE_DOCS=1 also
+// copies them to docs/screenshots/.
 //
 // Run by ctest as studio_browser_test; by hand from tests/clients (after scripts/setup.sh has
 // built web/assets/):
@@ -23,7 +24,7 @@
 //     node --experimental-websocket --test studio/studio_browser.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -34,6 +35,7 @@ import { mucClients, join as joinRoom, iq } from "../muc_client.mjs";
 const artifactDir =
   process.env.THRONG_ARTIFACT_DIR ??
   fileURLToPath(new URL("../../../build/dev/test-artifacts", import.meta.url));
+const docsDir = fileURLToPath(new URL("../../../docs/screenshots", import.meta.url));
 const ROOM = "demo@rooms.localhost";
 const PASSWORDS = { boss: "server-admin-1", streamer: "on-air-2024", grace: "hopper-1906" };
 
@@ -300,6 +302,11 @@ test("a streamer goes live from /studio/demo and a viewer sees it", async () => 
     assert.equal(await studio.evaluate(() => window.studio.studio), null);
 
     assert.deepEqual(problems, [], "a clean run logs no error and no failed request");
+    if (process.env.THRONG_UPDATE_DOCS === "1") {
+      for (const name of ["studio.png", "studio-phone.png"]) {
+        copyFileSync(join(artifactDir, name), join(docsDir, name));
+      }
+    }
     assert.ok(!server.log().includes(key) && !server.log().includes(rotated),
               "the stream keys never reach the server's log");
   } catch (error) {
