@@ -65,3 +65,19 @@ await build({
   outdir: "../web/assets",
   logLevel: "warning",
 });
+
+// The studio signs in like the moderation panel (SCRAM in the bundle) and loads the WHIP
+// publisher as the page's own module, like the watch page's player.
+await build({
+  entryPoints: ["src/studio.js"],
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  format: "esm",
+  target: "es2022",
+  platform: "browser",
+  external: ["/whip-publisher.js"],
+  outdir: "../web/assets",
+  plugins: [noNodeDns, scramInBrowser],
+  logLevel: "warning",
+});

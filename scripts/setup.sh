@@ -39,7 +39,7 @@ if [ ! -d "$frontend/node_modules" ] || [ "$frontend/package-lock.json" -nt "$fr
 fi
 bundle="$here/../web/assets/watch.js"
 # Every page's bundle counts: a missing or older one is the one compared.
-for other in moderate.js admin.js; do
+for other in moderate.js admin.js studio.js; do
   o="$here/../web/assets/$other"; { [ ! -f "$o" ] || [ "$o" -ot "$bundle" ]; } && bundle="$o"
 done
 if [ ! -f "$bundle" ] || [ -n "$(find "$frontend/src" "$frontend/build.mjs" "$frontend/package-lock.json" -newer "$bundle" -print -quit)" ]; then

@@ -60,9 +60,14 @@ export async function startWhip(endpoint, streamKey, media, { maxBitrate = 2_500
       });
       return out;
     },
+    // Ends the session with a DELETE (RFC 9725 §4.3), then closes the connection. Closing
+    // first sends a DTLS close_notify, on which throng ends the session at once, and the DELETE
+    // that follows would find it gone (404). The answer's body is read, so that leaving the
+    // page later does not abort its load; a server that does not answer in 2 s is not waited for.
     async stop() {
+      const deleted = fetch(resource, { method: "DELETE" }).then((r) => r.text()).catch(() => {});
+      await Promise.race([deleted, new Promise((r) => setTimeout(r, 2000))]);
       pc.close();
-      await fetch(resource, { method: "DELETE" }).catch(() => {});
     },
   };
 }

@@ -10,6 +10,8 @@
 // participants — viewers' presence is sent to nobody) and shows at most 50 of them, with a
 // search box; anyone else is acted on by the name in a message or typed.
 import { xml } from "@xmpp/client";
+import { basicAuthorization, insecureReason, parseAccount, signInFailureText,
+         websocketUrl } from "./account.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
 
@@ -398,11 +400,6 @@ const ACTION_TEXT = {
   "ip-ban": "banned the address", config: "changed the settings", destroy: "destroyed the room",
 };
 
-function basicAuthorization() {
-  const bytes = new TextEncoder().encode(`${credentials.username}:${credentials.password}`);
-  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
-}
-
 function logRow(entry) {
   const item = document.createElement("li");
   item.dataset.action = entry.action;
@@ -453,7 +450,7 @@ async function loadLog({ older = false } = {}) {
   try {
     // credentials: "omit" so that a refusal never opens the browser's own login dialog.
     const response = await fetch(url, {
-      headers: { Authorization: basicAuthorization(), Accept: "application/json" },
+      headers: { Authorization: basicAuthorization(credentials), Accept: "application/json" },
       credentials: "omit",
       cache: "no-store",
     });
@@ -526,26 +523,20 @@ $("sign-in-form").addEventListener("submit", async (e) => {
     error.textContent = "Enter your account and password.";
     return;
   }
-  if (!window.isSecureContext || !globalThis.crypto?.subtle) {
-    // SCRAM (and the name colours) need WebCrypto, which browsers give secure pages only
-    // (https, or http on localhost); and the audit log's Basic credentials must not travel
-    // in the clear.
-    error.textContent = "Signing in needs a secure connection: open this page over https.";
+  const insecure = insecureReason();
+  if (insecure) {
+    error.textContent = insecure;
     return;
   }
-  const at = account.indexOf("@");
-  const username = at < 0 ? account : account.slice(0, at);
-  const domain = at < 0 ? event.chat.domain : account.slice(at + 1);
+  const { username, domain, jid } = parseAccount(account, event.chat.domain);
   error.textContent = "";
   button.disabled = true;
   button.textContent = "Signing in…";
-  const websocket = new URL(event.chat.websocket_path, location.href);
-  websocket.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   try {
-    credentials = { username, password, jid: `${username}@${domain}` };
+    credentials = { username, password, jid };
     room = await joinRoom(
-      { websocket: websocket.href, domain, room: event.chat.room, nick: username, username,
-        password, history: 50 },
+      { websocket: websocketUrl(event.chat.websocket_path), domain, room: event.chat.room,
+        nick: username, username, password, history: 50 },
       {
         onMessage: chatList.add,
         onRetract: chatList.retract,
@@ -579,9 +570,7 @@ $("sign-in-form").addEventListener("submit", async (e) => {
   } catch (failure) {
     credentials = null;
     room = null;
-    error.textContent = failure.condition === "not-authorized"
-      ? "Wrong account or password."
-      : `Could not sign in: ${failure.message}`;
+    error.textContent = signInFailureText(failure);
     $("password").select();
     $("password").focus();
   } finally {

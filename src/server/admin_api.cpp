@@ -1,22 +1,16 @@
 #include "server/admin_api.h"
 
-#include "base/base64.h"
-#include "base/token_bucket.h"
-#include "chat/sasl/scram.h"
 #include "proto/datetime.h"
+#include "server/account_auth.h"
 #include "server/event_json.h"
-#include "store/accounts.h"
 #include "store/moderation_log.h"
 #include "store/rooms.h"
 
-#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 namespace throng::server {
 
@@ -218,122 +212,11 @@ constexpr std::string_view kModerationLogSuffix = "/moderation-log";
 // Rows per page when the request names no limit; the store caps any limit at 500.
 constexpr std::size_t kDefaultModerationLogPage = 50;
 
-// Failed Basic attempts per client address: a burst of 10, then one every 6 s. Each attempt
-// costs a PBKDF2 (4096 rounds) on the thread that serves it, so this bounds both password
-// guessing and the CPU a client can take from /healthz and /metrics (or, on the public port,
-// from a worker's chat and media).
-constexpr double kFailedLoginBurst = 10;
-constexpr double kFailedLoginsPerSecond = 1.0 / 6;
 // Every Basic attempt on the public port, successful or not, per client address: a panel
 // refreshes the log by hand, so a burst of 20 and one a second is plenty, and an account
 // holder cannot keep a worker busy with PBKDF2s.
 constexpr double kPublicAttemptBurst = 20;
 constexpr double kPublicAttemptsPerSecond = 1;
-// Addresses tracked at once. When full the table is cleared: coarse, but bounded. Behind a
-// reverse proxy every client shares the proxy's address (docs/web-pages.md).
-constexpr std::size_t kMaxTrackedAddresses = 4096;
-
-// Token buckets per client address. Control-plane handlers run on one thread, public ones on
-// every worker: the mutex is uncontended on the first and held for a map lookup on the
-// second (a moderation-log request is rare next to chat traffic).
-class LoginLimiter {
- public:
-  LoginLimiter(double rate_per_second, double burst) : rate_(rate_per_second), burst_(burst) {}
-
-  // Whether `from` has a token left, without taking it.
-  bool allowed(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
-    std::lock_guard lock(mutex_);
-    auto it = buckets_.find(from.to_string());
-    return it == buckets_.end() || it->second.available(now) >= 1;
-  }
-  // Takes one token from `from`'s bucket (it may go into debt).
-  void record(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
-    std::lock_guard lock(mutex_);
-    bucketFor(from, now).charge(1, now);
-  }
-  // Takes one token if there is one.
-  bool tryTake(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
-    std::lock_guard lock(mutex_);
-    return bucketFor(from, now).tryTake(1, now);
-  }
-
- private:
-  TokenBucket& bucketFor(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now) {
-    if (buckets_.size() >= kMaxTrackedAddresses) buckets_.clear();
-    return buckets_.try_emplace(from.to_string(), rate_, burst_, now).first->second;
-  }
-
-  const double rate_;
-  const double burst_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, TokenBucket> buckets_;  // guarded by mutex_
-};
-
-// Who a request is, once its credentials checked out.
-struct Principal {
-  bool server_admin = false;  // the admin token, or a bare JID in xmpp.admins
-  std::string jid;            // the account's bare JID; empty for the admin token
-};
-
-enum class Credentials { kNone, kValid, kInvalid };
-
-// Compared against when the username is unknown, so that an unknown user costs the same
-// PBKDF2 as a wrong password and the timing does not tell which accounts exist.
-const chat::sasl::ScramCredentials& decoyCredentials() {
-  static const auto decoy =
-      chat::sasl::deriveScramCredentials(chat::sasl::ScramHash::kSha256, "decoy",
-                                         "throng-decoy-salt", chat::sasl::kDefaultScramIterations);
-  return decoy;
-}
-
-// Checks "Authorization: Basic base64(username:password)" (RFC 7617 §2) against the accounts.
-// The password is never copied beyond this function nor logged.
-Credentials checkBasic(std::string_view header, const ModerationLogAccess& access,
-                       Principal& principal) {
-  static constexpr std::string_view kBasic = "Basic ";
-  if (header.size() < kBasic.size() ||
-      !boost::beast::iequals(header.substr(0, kBasic.size()), kBasic)) {
-    return Credentials::kNone;
-  }
-  const auto decoded = base64Decode(header.substr(kBasic.size()));
-  if (!decoded) return Credentials::kInvalid;
-  const auto colon = decoded->find(':');
-  if (colon == std::string::npos) return Credentials::kInvalid;
-  const std::string_view username = std::string_view(*decoded).substr(0, colon);
-  const std::string_view password = std::string_view(*decoded).substr(colon + 1);
-  std::optional<chat::sasl::ScramCredentials> creds;
-  if (access.accounts != nullptr && store::validateUsername(username).ok()) {
-    creds = access.accounts->lookup(username, chat::sasl::ScramHash::kSha256);
-  }
-  const bool ok = chat::sasl::verifyPassword(creds ? *creds : decoyCredentials(), password,
-                                             chat::sasl::ScramHash::kSha256);
-  if (!creds || !ok) return Credentials::kInvalid;
-  principal.jid = std::string(username) + "@" + access.domain;
-  principal.server_admin = access.admins.contains(principal.jid);
-  return Credentials::kValid;
-}
-
-void answerUnauthorized(http::Responder& responder, bool token_accepted) {
-  // One answer for a missing header, an unknown user and a wrong password (no enumeration).
-  auto response = http::makeTextResponse(
-      beast_http::status::unauthorized,
-      token_accepted ? "admin token or account credentials required\n"
-                     : "account credentials required\n",
-      "text/plain; charset=utf-8");
-  if (token_accepted) {
-    response.insert(beast_http::field::www_authenticate, "Bearer realm=\"throng admin\"");
-  }
-  response.insert(beast_http::field::www_authenticate,
-                  "Basic realm=\"throng admin\", charset=\"UTF-8\"");
-  responder.send(std::move(response));
-}
-
-void answerTooMany(http::Responder& responder, std::string_view text) {
-  auto response = http::makeTextResponse(beast_http::status::too_many_requests, std::string(text),
-                                         "text/plain; charset=utf-8");
-  response.set(beast_http::field::retry_after, "60");
-  responder.send(std::move(response));
-}
 
 // A query value that must be a positive decimal int64.
 std::optional<std::int64_t> positiveInteger(std::string_view text) {
@@ -371,37 +254,21 @@ json moderationEntryJson(const store::ModerationLogEntry& e) {
 struct LogRouteAuth {
   // Whether the request carries the admin token; empty where the token is not accepted.
   std::function<bool(const http::RequestContext&)> admin_token;
-  std::shared_ptr<LoginLimiter> failures;  // failed Basic attempts
-  std::shared_ptr<LoginLimiter> attempts;  // every Basic attempt; null: not limited
+  std::shared_ptr<AccountGate> accounts;  // Basic credentials and their limits
 };
 
-http::Handler moderationLogHandler(store::Storage& storage,
-                                   std::shared_ptr<const ModerationLogAccess> access,
-                                   LogRouteAuth auth) {
+http::Handler moderationLogHandler(store::Storage& storage, LogRouteAuth auth) {
   auto* db = &storage;
-  return [db, access = std::move(access), auth = std::move(auth)](http::RequestContext& context,
-                                                                  http::Responder responder) {
+  return [db, auth = std::move(auth)](http::RequestContext& context, http::Responder responder) {
     // Authentication first: nothing about rooms is said to a stranger.
     Principal principal;
     if (auth.admin_token && auth.admin_token(context)) {
       principal.server_admin = true;
     } else {
-      const auto now = TokenBucket::Clock::now();
-      if (!auth.failures->allowed(context.remote, now)) {
-        answerTooMany(responder, "too many failed logins; retry later\n");
-        return;
-      }
-      const auto header = context.request[beast_http::field::authorization];
-      if (auth.attempts && !header.empty() && !auth.attempts->tryTake(context.remote, now)) {
-        answerTooMany(responder, "too many requests; retry later\n");
-        return;
-      }
-      const auto checked = checkBasic(header, *access, principal);
-      if (checked != Credentials::kValid) {
-        if (checked == Credentials::kInvalid) auth.failures->record(context.remote, now);
-        answerUnauthorized(responder, static_cast<bool>(auth.admin_token));
-        return;
-      }
+      auto account =
+          auth.accounts->authenticate(context, responder, static_cast<bool>(auth.admin_token));
+      if (!account) return;
+      principal = std::move(*account);
     }
     std::string_view tail = context.route_tail;
     if (!tail.ends_with(kModerationLogSuffix)) {
@@ -492,24 +359,20 @@ void addModerationLogApi(control::ControlPlane& control, store::Storage& storage
   auth.admin_token = [plane](const http::RequestContext& context) {
     return plane->hasAdminToken(context);
   };
-  auth.failures = std::make_shared<LoginLimiter>(kFailedLoginsPerSecond, kFailedLoginBurst);
-  control.router().addPrefix(
-      beast_http::verb::get, std::string(kModerationLogPrefix),
-      moderationLogHandler(storage, std::make_shared<const ModerationLogAccess>(std::move(access)),
-                           std::move(auth)),
-      "/api/v1/rooms/{room}/moderation-log");
+  auth.accounts = std::make_shared<AccountGate>(std::move(access), 0, 0);
+  control.router().addPrefix(beast_http::verb::get, std::string(kModerationLogPrefix),
+                             moderationLogHandler(storage, std::move(auth)),
+                             "/api/v1/rooms/{room}/moderation-log");
 }
 
 void addPublicModerationLogApi(http::Router& router, store::Storage& storage,
                                ModerationLogAccess access) {
   LogRouteAuth auth;
-  auth.failures = std::make_shared<LoginLimiter>(kFailedLoginsPerSecond, kFailedLoginBurst);
-  auth.attempts = std::make_shared<LoginLimiter>(kPublicAttemptsPerSecond, kPublicAttemptBurst);
-  router.addPrefix(
-      beast_http::verb::get, std::string(kModerationLogPrefix),
-      moderationLogHandler(storage, std::make_shared<const ModerationLogAccess>(std::move(access)),
-                           std::move(auth)),
-      "/api/v1/rooms/{room}/moderation-log");
+  auth.accounts = std::make_shared<AccountGate>(std::move(access), kPublicAttemptsPerSecond,
+                                                kPublicAttemptBurst);
+  router.addPrefix(beast_http::verb::get, std::string(kModerationLogPrefix),
+                   moderationLogHandler(storage, std::move(auth)),
+                   "/api/v1/rooms/{room}/moderation-log");
 }
 
 }  // namespace throng::server

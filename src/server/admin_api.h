@@ -9,12 +9,11 @@
 
 #include <functional>
 
-#include "chat/account_directory.h"
 #include "control/control_plane.h"
 #include "http/router.h"
+#include "server/account_auth.h"
 #include "store/storage.h"
 
-#include <set>
 #include <string>
 
 namespace throng::server {
@@ -25,12 +24,8 @@ void addAdminApi(control::ControlPlane& control, store::Storage& storage,
                  std::function<void(const store::EventRecord&)> on_created = {});
 
 // Who may read a room's moderation log besides the holder of the admin token: chat accounts,
-// by HTTP Basic (RFC 7617) with their username and password.
-struct ModerationLogAccess {
-  const chat::AccountDirectory* accounts = nullptr;  // non-owning; outlives the routes
-  std::string domain;            // accounts' XMPP domain: an account is username@domain
-  std::set<std::string> admins;  // bare JIDs that own every room (xmpp.admins)
-};
+// by HTTP Basic (RFC 7617) with their username and password (server/account_auth.h).
+using ModerationLogAccess = AccountAccess;
 
 // GET /api/v1/rooms/{room}/moderation-log?before=<id>&limit=<n>: the room's moderation log,
 // newest first. Allowed with the admin token, or with Basic credentials of an account that is

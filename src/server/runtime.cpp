@@ -22,6 +22,7 @@
 #include "server/public_api.h"
 #include "server/ready_file.h"
 #include "server/secrets.h"
+#include "server/studio_api.h"
 #include "server/ingest_auth.h"
 #include "server/test_stream.h"
 #include "store/events.h"
@@ -365,6 +366,9 @@ void Runtime::start() {
                {std::string(chat::kXmppWebSocketPath), chat_options.anonymous_domain,
                 chat_options.muc_domain, chat_options.domain},
                p.rtc.get());
+  addStudio(p.public_router, *p.static_files, *p.storage, *p.rtc,
+            {&p.chat->accounts(), chat_options.domain, chat_options.muc.admins},
+            {cfg.server.public_url, p.tls.has_value()});
   if (cfg.test_source.enabled) {
     try {
       p.test_stream = std::make_unique<TestStream>(cfg.test_source, *p.rtc);
