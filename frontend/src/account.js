@@ -39,3 +39,31 @@ export function signInFailureText(failure) {
     ? "Wrong account or password."
     : `Could not sign in: ${failure?.message ?? failure}`;
 }
+
+// The sign-in form (#account, #password, #sign-in-error, #sign-in-button) read and checked:
+// the account and password, or null with the reason shown in the form. While it returns
+// credentials the button says "Signing in…" until `done()` is called.
+export function readSignInForm(defaultDomain) {
+  const $ = (id) => document.getElementById(id);
+  const error = $("sign-in-error");
+  const button = $("sign-in-button");
+  const account = $("account").value.trim();
+  const password = $("password").value;
+  if (!account || !password) {
+    error.textContent = "Enter your account and password.";
+    return null;
+  }
+  const insecure = insecureReason();
+  if (insecure) {
+    error.textContent = insecure;
+    return null;
+  }
+  error.textContent = "";
+  button.disabled = true;
+  button.textContent = "Signing in…";
+  const done = () => {
+    button.disabled = false;
+    button.textContent = "Sign in";
+  };
+  return { ...parseAccount(account, defaultDomain), password, error, done };
+}

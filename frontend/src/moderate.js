@@ -10,7 +10,7 @@
 // participants — viewers' presence is sent to nobody) and shows at most 50 of them, with a
 // search box; anyone else is acted on by the name in a message or typed.
 import { xml } from "@xmpp/client";
-import { basicAuthorization, insecureReason, parseAccount, signInFailureText,
+import { basicAuthorization, readSignInForm, signInFailureText,
          websocketUrl } from "./account.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
@@ -515,23 +515,9 @@ function joinedRoom() {
 
 $("sign-in-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const error = $("sign-in-error");
-  const button = $("sign-in-button");
-  const account = $("account").value.trim();
-  const password = $("password").value;
-  if (!account || !password) {
-    error.textContent = "Enter your account and password.";
-    return;
-  }
-  const insecure = insecureReason();
-  if (insecure) {
-    error.textContent = insecure;
-    return;
-  }
-  const { username, domain, jid } = parseAccount(account, event.chat.domain);
-  error.textContent = "";
-  button.disabled = true;
-  button.textContent = "Signing in…";
+  const form = readSignInForm(event.chat.domain);
+  if (!form) return;
+  const { username, domain, jid, password, error } = form;
   try {
     credentials = { username, password, jid };
     room = await joinRoom(
@@ -574,8 +560,7 @@ $("sign-in-form").addEventListener("submit", async (e) => {
     $("password").select();
     $("password").focus();
   } finally {
-    button.disabled = false;
-    button.textContent = "Sign in";
+    form.done();
   }
 });
 

@@ -6,7 +6,7 @@
 // Basic with the same account) beside the event's chat (joined with the account).
 // Bundled with its npm libraries into web/assets/studio.js (npm run build).
 import { startWhip } from "/whip-publisher.js";
-import { basicAuthorization, insecureReason, parseAccount, signInFailureText,
+import { basicAuthorization, readSignInForm, signInFailureText,
          websocketUrl } from "./account.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
@@ -490,23 +490,9 @@ function signedIn(on) {
 
 $("sign-in-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const error = $("sign-in-error");
-  const button = $("sign-in-button");
-  const account = $("account").value.trim();
-  const password = $("password").value;
-  if (!account || !password) {
-    error.textContent = "Enter your account and password.";
-    return;
-  }
-  const insecure = insecureReason();
-  if (insecure) {
-    error.textContent = insecure;
-    return;
-  }
-  const { username, domain, jid } = parseAccount(account, event.chat.domain);
-  error.textContent = "";
-  button.disabled = true;
-  button.textContent = "Signing in…";
+  const form = readSignInForm(event.chat.domain);
+  if (!form) return;
+  const { username, domain, jid, password, error } = form;
   try {
     // The chat login checks the password first (SCRAM: it never crosses the wire), so a
     // mistyped one costs no HTTP request; the studio API then says whether the account may
@@ -561,8 +547,7 @@ $("sign-in-form").addEventListener("submit", async (e) => {
     $("password").select();
     $("password").focus();
   } finally {
-    button.disabled = false;
-    button.textContent = "Sign in";
+    form.done();
   }
 });
 

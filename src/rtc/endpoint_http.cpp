@@ -61,6 +61,27 @@ void fail(http::Responder& responder, beast_http::status status, std::string rea
   answer(responder, status, reason + "\n");
 }
 
+void answerOptions(const http::RequestContext& context, http::Responder& responder,
+                   std::string_view what, const char* endpoint_methods) {
+  const auto path = splitPath(context.route_tail);
+  if (!path.valid) {
+    fail(responder, beast_http::status::not_found, "no such " + std::string(what) + " endpoint");
+    return;
+  }
+  http::StringResponse response{beast_http::status::no_content, 11};
+  const bool endpoint = path.token.empty();
+  const char* methods = endpoint ? endpoint_methods : "PATCH, DELETE, OPTIONS";
+  response.set(beast_http::field::allow, methods);
+  response.set(beast_http::field::access_control_allow_methods, methods);
+  response.set(beast_http::field::access_control_allow_headers,
+               "Content-Type, Authorization, If-Match");
+  response.set(beast_http::field::access_control_max_age, "86400");
+  if (endpoint) response.set("Accept-Post", "application/sdp");
+  if (!endpoint) response.set("Accept-Patch", "application/trickle-ice-sdpfrag");
+  addCors(response);
+  responder.send(std::move(response));
+}
+
 void answerTrickle(const http::RequestContext& context, http::Responder& responder) {
   if (mediaType(context.request[beast_http::field::content_type]) !=
       "application/trickle-ice-sdpfrag") {

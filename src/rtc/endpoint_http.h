@@ -27,6 +27,12 @@ void answer(http::Responder& responder, boost::beast::http::status status, std::
 // `reason` plus a line end as the body.
 void fail(http::Responder& responder, boost::beast::http::status status, std::string reason);
 
+// OPTIONS (CORS preflight, RFC 9725 §4.2): the methods of the endpoint (`endpoint_methods`,
+// which takes SDP offers) or of a session resource (PATCH, DELETE), with Accept-Post or
+// Accept-Patch. `what` names the protocol in the 404 for a malformed path.
+void answerOptions(const http::RequestContext& context, http::Responder& responder,
+                   std::string_view what, const char* endpoint_methods);
+
 // PATCH with trickled candidates (RFC 8840): throng is ICE-lite (RFC 8445 §2.5) and learns the
 // peer's addresses from its binding requests, so they need nothing (204); new credentials mean
 // an ICE restart, which throng does not do (422: start a new session).

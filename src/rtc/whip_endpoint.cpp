@@ -287,23 +287,7 @@ void onPatch(const std::shared_ptr<WhipContext>& whip, RequestContext& context,
 
 void onOptions(const std::shared_ptr<WhipContext>&, RequestContext& context,
                Responder responder) {
-  const auto path = splitPath(context.route_tail);
-  if (!path.valid) {
-    fail(responder, beast_http::status::not_found, "no such WHIP endpoint");
-    return;
-  }
-  StringResponse response{beast_http::status::no_content, 11};
-  const bool endpoint = path.token.empty();
-  const char* methods = endpoint ? "POST, OPTIONS" : "PATCH, DELETE, OPTIONS";
-  response.set(beast_http::field::allow, methods);
-  response.set(beast_http::field::access_control_allow_methods, methods);
-  response.set(beast_http::field::access_control_allow_headers,
-               "Content-Type, Authorization, If-Match");
-  response.set(beast_http::field::access_control_max_age, "86400");
-  if (endpoint) response.set("Accept-Post", "application/sdp");
-  if (!endpoint) response.set("Accept-Patch", "application/trickle-ice-sdpfrag");
-  addCors(response);
-  responder.send(std::move(response));
+  endpoint_http::answerOptions(context, responder, "WHIP", "POST, OPTIONS");
 }
 
 }  // namespace
