@@ -82,7 +82,7 @@ std::string describeOffered(const SessionDescription& offer) {
     if (m.kind == MediaKind::kOther) continue;
     if (!text.empty()) text += "; ";
     text += std::string(kindName(m.kind)) + " (mid " + (m.mid.empty() ? "none" : m.mid) + ", " +
-            (m.port == 0 ? "port 0" : m.direction) + "):";
+            (m.port == 0 && !m.bundle_only ? "port 0" : m.direction) + "):";
     std::size_t named = 0;
     for (const SdpCodec& c : m.codecs) {
       if (isRepairFormat(c)) continue;

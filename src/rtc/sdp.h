@@ -73,6 +73,8 @@ struct SdpMedia {
   std::string direction = "sendrecv";
   bool rtcp_mux = false;
   bool rtcp_rsize = false;
+  // a=bundle-only (RFC 8843 §6): port 0 then means "only if bundled", not "rejected".
+  bool bundle_only = false;
   std::string ice_ufrag, ice_pwd;
   std::vector<std::string> ice_options;
   // The algorithm lower-cased, the value's hex upper-cased (RFC 8122 §5: both are

@@ -51,6 +51,16 @@ std::optional<std::size_t> choosePublishedCodec(const SdpMedia& media,
   return first;
 }
 
+// Port 0 rejects a section (RFC 3264 §6), unless it is a=bundle-only and in the BUNDLE group:
+// then it asks to be accepted on the bundle's transport only (RFC 8843 §6, §7.2). GStreamer's
+// webrtcbin with bundle-policy=max-bundle offers every section after the first this way.
+bool offeredOff(const SessionDescription& offer, const SdpMedia& m) {
+  if (m.port != 0) return false;
+  if (!m.bundle_only || m.mid.empty() || offer.bundle_groups.empty()) return true;
+  const std::vector<std::string>& group = offer.bundle_groups.front();
+  return std::find(group.begin(), group.end(), m.mid) == group.end();
+}
+
 // Matches sections to tracks in order; a section's negotiated entry keeps track -1 if unmatched.
 // A viewer's sections take distinct tracks; a publisher's take one track per kind.
 std::variant<std::vector<NegotiatedMedia>, OfferProblem> matchSections(
@@ -62,7 +72,7 @@ std::variant<std::vector<NegotiatedMedia>, OfferProblem> matchSections(
     NegotiatedMedia& n = result[i];
     n.mid = m.mid;
     n.kind = m.kind;
-    if (m.kind == MediaKind::kOther || m.port == 0) continue;
+    if (m.kind == MediaKind::kOther || offeredOff(offer, m)) continue;
     if (m.protocol != kWebRtcProtocol) {
       return unsupported(sectionName(m) + " uses " + m.protocol + "; throng needs " +
                          std::string(kWebRtcProtocol) + " (DTLS-SRTP with RTCP feedback)");

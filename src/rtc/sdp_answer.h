@@ -69,13 +69,14 @@ struct OfferProblem {
   std::string reason;
 };
 
-// Sections that can be accepted: audio or video, port ≠ 0, recvonly or sendrecv, each matched
-// to the first unused track of its kind whose codec it offers (name without case, clock rate,
-// channels for audio; H.264 needs packetization-mode=1 and a Baseline-compatible profile, and
-// an offered format of the track's own profile is preferred). Others are rejected in the answer
-// (port 0, a=inactive, mid kept; RFC 8843 §7.3.3). Unsupported: no sha-256 fingerprint, no
-// ice-ufrag/ice-pwd, setup other than actpass/active (absent counts as active, RFC 4145 §4), no
-// rtcp-mux, more than one BUNDLE group or accepted sections outside it (one section needs no
+// Sections that can be accepted: audio or video, port ≠ 0 (or port 0 with a=bundle-only inside
+// the BUNDLE group, RFC 8843 §6, answered on port 9 like the others), recvonly or sendrecv, each
+// matched to the first unused track of its kind whose codec it offers (name without case, clock
+// rate, channels for audio; H.264 needs packetization-mode=1 and a Baseline-compatible profile,
+// and an offered format of the track's own profile is preferred). Others are rejected in the
+// answer (port 0, a=inactive, mid kept; RFC 8843 §7.3.3). Unsupported: no sha-256 fingerprint,
+// no ice-ufrag/ice-pwd, setup other than actpass/active (absent counts as active, RFC 4145 §4),
+// no rtcp-mux, more than one BUNDLE group or accepted sections outside it (one section needs no
 // BUNDLE), an audio/video protocol other than UDP/TLS/RTP/SAVPF, an ICE-lite offerer, or no
 // section matched.
 std::variant<SdpAnswer, OfferProblem> answerViewerOffer(std::string_view offer,

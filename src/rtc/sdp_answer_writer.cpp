@@ -22,13 +22,24 @@ class Writer {
   std::string out_;
 };
 
-void writeRejected(Writer& w, const SdpMedia& offered) {
+// ICE credentials and DTLS role of throng's one transport (RFC 8839 §5.4, RFC 8122, RFC 5763).
+void writeTransport(Writer& w, const AnswerParams& params) {
+  w.line("a=ice-ufrag:" + params.ice_ufrag);
+  w.line("a=ice-pwd:" + params.ice_pwd);
+  w.line("a=fingerprint:sha-256 " + params.fingerprint_sha256);
+  w.line("a=setup:passive");
+}
+
+void writeRejected(Writer& w, const SdpMedia& offered, const AnswerParams& params) {
   std::string m = "m=" + offered.kind_name + " 0 " + offered.protocol;
   for (const std::string& format : offered.formats) m += " " + format;
   w.line(m);
   w.line("c=IN IP4 0.0.0.0");
   if (!offered.mid.empty()) w.line("a=mid:" + offered.mid);
   w.line("a=inactive");
+  // Unused on a rejected section, but GStreamer's webrtcbin (1.22) refuses an answer unless
+  // every m-section has ice-ufrag, ice-pwd, a fingerprint and a=setup; browsers ignore them.
+  writeTransport(w, params);
 }
 
 void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& chosen,
@@ -44,10 +55,7 @@ void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& ch
   w.line(chosen.receive ? "a=recvonly" : "a=sendonly");
   w.line("a=rtcp-mux");
   if (offered.rtcp_rsize) w.line("a=rtcp-rsize");
-  w.line("a=ice-ufrag:" + params.ice_ufrag);
-  w.line("a=ice-pwd:" + params.ice_pwd);
-  w.line("a=fingerprint:sha-256 " + params.fingerprint_sha256);
-  w.line("a=setup:passive");
+  writeTransport(w, params);
   // The offer's own spelling of the encoding, so the viewer pairs it with what it offered.
   std::string rtpmap =
       "a=rtpmap:" + pt + " " + codec->name + "/" + std::to_string(codec->clock_rate);
@@ -100,7 +108,7 @@ std::string writeAnswer(const SessionDescription& offer, const AnswerParams& par
     if (media[i].track >= 0) {
       writeAccepted(w, offer.media[i], media[i], params);
     } else {
-      writeRejected(w, offer.media[i]);
+      writeRejected(w, offer.media[i], params);
     }
   }
   return w.take();

@@ -297,6 +297,10 @@ Status readMediaAttribute(SectionState& s, std::string_view name, std::string_vi
     m.rtcp_rsize = true;
     return {};
   }
+  if (name == "bundle-only") {
+    m.bundle_only = true;
+    return {};
+  }
   if (name == "rtpmap") return readRtpmap(s, value);
   if (name == "fmtp") return readFmtp(s, value);
   if (name == "rtcp-fb") return readRtcpFb(s, value);

@@ -3,6 +3,8 @@
 // Chrome 120: pc.addTransceiver('video', {direction: 'recvonly'}) then the same for audio, with
 // max-bundle; trimmed of a few codec variants (VP9 profiles 1/3, AV1's rtx) but otherwise as sent.
 // Firefox 120: the same two transceivers, audio first. Both use CRLF on the wire; crlf() makes it.
+// GStreamer 1.22 webrtcbin (bundle-policy=max-bundle) as a WHIP publisher: x264 H.264 and Opus,
+// sendonly; every section after the first is a=bundle-only with port 0 (RFC 8843 §6).
 #pragma once
 
 #include <string>
@@ -444,6 +446,49 @@ a=rtcp-fb:97 nack
 a=rtcp-fb:97 nack pli
 a=rtcp-fb:97 goog-remb
 a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1
+
+inline constexpr std::string_view kGstreamerPublisherOffer = R"(v=0
+o=- 476939198041327211 0 IN IP4 0.0.0.0
+s=-
+t=0 0
+a=ice-options:trickle
+a=group:BUNDLE video0 audio1
+m=video 9 UDP/TLS/RTP/SAVPF 96
+c=IN IP4 0.0.0.0
+a=setup:actpass
+a=ice-ufrag:0bGxquLpjmXmljoKxXAPYfMHLV+KzV8k
+a=ice-pwd:Np8OpLo0V4fms39wiRhLUBJWJ87D3CrA
+a=rtcp-mux
+a=rtcp-rsize
+a=sendonly
+a=rtpmap:96 H264/90000
+a=rtcp-fb:96 nack pli
+a=rtcp-fb:96 ccm fir
+a=rtcp-fb:96 transport-cc
+a=framerate:30
+a=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0LAHtoCgL/lwFqDAwNSgAAAAwCAAAAeR4sXUA==,aM48gA==;profile-level-id=42c01e;level-asymmetry-allowed=1
+a=ssrc:1537862803 msid:user2890763222@host-a4929031 webrtctransceiver0
+a=ssrc:1537862803 cname:user2890763222@host-a4929031
+a=mid:video0
+a=fingerprint:sha-256 82:A6:D9:2D:67:2E:BF:EC:E5:FD:04:5F:D4:F0:F3:9F:97:4E:E1:A0:FD:7B:21:C5:DF:C4:E8:9F:64:00:0B:A6
+a=rtcp-mux-only
+m=audio 0 UDP/TLS/RTP/SAVPF 111
+c=IN IP4 0.0.0.0
+a=setup:actpass
+a=ice-ufrag:0bGxquLpjmXmljoKxXAPYfMHLV+KzV8k
+a=ice-pwd:Np8OpLo0V4fms39wiRhLUBJWJ87D3CrA
+a=bundle-only
+a=rtcp-mux
+a=rtcp-rsize
+a=sendonly
+a=rtpmap:111 OPUS/48000/2
+a=rtcp-fb:111 transport-cc
+a=fmtp:111 sprop-stereo=1;sprop-maxcapturerate=48000
+a=ssrc:2446664675 msid:user2890763222@host-a4929031 webrtctransceiver1
+a=ssrc:2446664675 cname:user2890763222@host-a4929031
+a=mid:audio1
+a=fingerprint:sha-256 82:A6:D9:2D:67:2E:BF:EC:E5:FD:04:5F:D4:F0:F3:9F:97:4E:E1:A0:FD:7B:21:C5:DF:C4:E8:9F:64:00:0B:A6
+a=rtcp-mux-only
 )";
 
 }  // namespace throng::rtc::test

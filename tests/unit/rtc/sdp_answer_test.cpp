@@ -14,6 +14,7 @@ using boost::asio::ip::udp;
 using test::crlf;
 using test::kChromeOffer;
 using test::kFirefoxOffer;
+using test::kGstreamerPublisherOffer;
 using test::replaced;
 
 const OutgoingTrack kVp8{MediaKind::kVideo, "VP8", 90000, 1, "", 1111, "live", "video"};
@@ -314,6 +315,91 @@ TEST(SdpAnswer, OneSectionNeedsNoBundle) {
   ASSERT_EQ(a.media.size(), 1u);
   EXPECT_EQ(a.media[0].track, 0);
   EXPECT_EQ(a.sdp.find("a=group:BUNDLE"), std::string::npos);
+}
+
+// What throng takes from a publisher (acceptedTracks in whip_endpoint.cpp).
+AnswerParams publisherParams() {
+  const OutgoingTrack vp8{MediaKind::kVideo, "VP8", 90000, 1, "", 0, "", ""};
+  const OutgoingTrack h264{MediaKind::kVideo, "H264", 90000, 1, "", 0, "", ""};
+  const OutgoingTrack opus{MediaKind::kAudio, "opus", 48000, 2, "", 0, "", ""};
+  return params({vp8, h264, opus});
+}
+
+SdpAnswer publisherAnswer(std::string_view offer) {
+  auto result = answerPublisherOffer(offer, publisherParams());
+  if (auto* refused = std::get_if<OfferProblem>(&result)) {
+    ADD_FAILURE() << "refused: " << refused->reason;
+    return {};
+  }
+  SdpAnswer a = std::get<SdpAnswer>(std::move(result));
+  auto parsed = parseSdp(a.sdp);
+  EXPECT_TRUE(parsed) << parsed.error().message << "\n" << a.sdp;
+  return a;
+}
+
+// RFC 8843 §6: webrtcbin with max-bundle offers its second section with port 0 and
+// a=bundle-only. That asks for the section on the bundle's transport; it is not a rejection.
+TEST(SdpAnswer, AcceptsAGstreamerPublishersBundleOnlySection) {
+  const SdpAnswer a = publisherAnswer(crlf(kGstreamerPublisherOffer));
+  ASSERT_EQ(a.media.size(), 2u);
+  EXPECT_EQ(a.media[0].track, 1);  // H264
+  EXPECT_EQ(a.media[0].payload_type, 96);
+  EXPECT_TRUE(a.media[0].pli);
+  EXPECT_TRUE(a.media[0].fir);
+  EXPECT_FALSE(a.media[0].nack);   // webrtcbin offers "nack pli" but not plain "nack"
+  EXPECT_EQ(a.media[1].track, 2);  // opus
+  EXPECT_EQ(a.media[1].payload_type, 111);
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE video0 audio1"));
+  EXPECT_TRUE(has(a.sdp, "m=audio 9 UDP/TLS/RTP/SAVPF 111"));
+  EXPECT_TRUE(has(a.sdp, "a=mid:audio1\r\na=recvonly"));
+  EXPECT_TRUE(has(a.sdp, "a=rtpmap:111 OPUS/48000/2"));
+  EXPECT_TRUE(has(a.sdp,
+                  "a=fmtp:96 packetization-mode=1;sprop-parameter-sets=Z0LAHtoCgL/"
+                  "lwFqDAwNSgAAAAwCAAAAeR4sXUA==,aM48gA==;profile-level-id=42c01e;"
+                  "level-asymmetry-allowed=1"));
+  EXPECT_EQ(a.remote_ufrag, "0bGxquLpjmXmljoKxXAPYfMHLV+KzV8k");
+}
+
+TEST(SdpAnswer, PortZeroStillRejectsWithoutBundleOnlyOrOutsideTheGroup) {
+  const std::string gst = crlf(kGstreamerPublisherOffer);
+  // Port 0 alone is a rejection (RFC 3264 §6).
+  SdpAnswer a = publisherAnswer(replaced(gst, "a=bundle-only\r\n", ""));
+  EXPECT_EQ(a.media[1].track, -1);
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE video0"));
+  // bundle-only but not in the BUNDLE group: nothing to bundle it with.
+  a = publisherAnswer(replaced(gst, "a=group:BUNDLE video0 audio1", "a=group:BUNDLE video0"));
+  EXPECT_EQ(a.media[0].track, 1);
+  EXPECT_EQ(a.media[1].track, -1);
+}
+
+// GStreamer's webrtcbin 1.22 refuses an answer in which any m-section, rejected ones included,
+// lacks ice-ufrag, ice-pwd, a fingerprint or a=setup ("No fingerprint lines in sdp for media").
+TEST(SdpAnswer, RejectedSectionsCarryTheTransportAttributes) {
+  const std::string gst = crlf(kGstreamerPublisherOffer);
+  const SdpAnswer a = publisherAnswer(replaced(gst, "packetization-mode=1;", ""));
+  ASSERT_EQ(a.media.size(), 2u);
+  EXPECT_EQ(a.media[0].track, -1);  // H.264 without packetization-mode=1
+  const std::string rejected = a.sdp.substr(a.sdp.find("m=video 0"));
+  const std::string section = rejected.substr(0, rejected.find("m=audio"));
+  EXPECT_TRUE(has(section, "a=inactive"));
+  EXPECT_TRUE(has(section, "a=ice-ufrag:thrg"));
+  EXPECT_TRUE(has(section, "a=ice-pwd:throngthrongthrongthrong"));
+  EXPECT_TRUE(has(section, "a=fingerprint:sha-256 " + kOurFingerprint));
+  EXPECT_TRUE(has(section, "a=setup:passive"));
+  EXPECT_EQ(section.find("a=candidate"), std::string::npos);
+}
+
+// A WHEP viewer from webrtcbin offers the same way (recvonly sections).
+TEST(SdpAnswer, AcceptsABundleOnlyViewerSection) {
+  const std::string chrome = crlf(kChromeOffer);
+  const std::string bundle_only =
+      replaced(replaced(chrome, "m=audio 9 UDP/TLS/RTP/SAVPF", "m=audio 0 UDP/TLS/RTP/SAVPF"),
+               "a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+  ASSERT_NE(bundle_only, chrome);
+  const SdpAnswer a = answer(bundle_only, params({kVp8, kOpus}));
+  EXPECT_EQ(a.media[0].track, 0);
+  EXPECT_EQ(a.media[1].track, 1);
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 0 1"));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ namespace {
 using test::crlf;
 using test::kChromeOffer;
 using test::kFirefoxOffer;
+using test::kGstreamerPublisherOffer;
 using test::replaced;
 
 const SdpCodec* codec(const SdpMedia& m, int pt) {
@@ -111,6 +112,23 @@ TEST(Sdp, ParsesAFirefoxOfferWithSessionLevelDefaults) {
             "profile-level-id=42e01f;level-asymmetry-allowed=1;packetization-mode=1");
   EXPECT_EQ(codec(video, 126)->rtcp_fb.size(), 5u);
   EXPECT_TRUE(codec(video, 124)->rtcp_fb.empty());
+}
+
+TEST(Sdp, ReadsBundleOnlySectionsOfAGstreamerOffer) {
+  auto sd = parseSdp(crlf(kGstreamerPublisherOffer));
+  ASSERT_TRUE(sd) << sd.error().message;
+  ASSERT_EQ(sd->media.size(), 2u);
+  EXPECT_EQ(sd->bundle_groups, (std::vector<std::vector<std::string>>{{"video0", "audio1"}}));
+  const SdpMedia& video = sd->media[0];
+  EXPECT_EQ(video.port, 9);
+  EXPECT_FALSE(video.bundle_only);
+  EXPECT_EQ(video.direction, "sendonly");
+  const SdpMedia& audio = sd->media[1];
+  EXPECT_EQ(audio.port, 0);  // RFC 8843 §6: bundle-only, not rejected
+  EXPECT_TRUE(audio.bundle_only);
+  EXPECT_EQ(audio.mid, "audio1");
+  EXPECT_TRUE(audio.rtcp_mux);
+  EXPECT_EQ(audio.codecs[0].name, "OPUS");
 }
 
 TEST(Sdp, AcceptsBareNewlinesAndCrlf) {
