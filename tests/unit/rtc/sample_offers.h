@@ -446,6 +446,7 @@ a=rtcp-fb:97 nack
 a=rtcp-fb:97 nack pli
 a=rtcp-fb:97 goog-remb
 a=fmtp:97 profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1
+)";
 
 inline constexpr std::string_view kGstreamerPublisherOffer = R"(v=0
 o=- 476939198041327211 0 IN IP4 0.0.0.0
