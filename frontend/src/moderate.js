@@ -14,6 +14,7 @@ import { basicAuthorization, readSignInForm, signInFailureText,
          websocketUrl } from "./account.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
+import { loadEvent, setResult, slugFromPath } from "./event_page.js";
 
 const MAX_MESSAGES = 200;
 const FLUSH_MS = 100;
@@ -37,7 +38,7 @@ const FIELDS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const slug = decodeURIComponent(location.pathname.replace(/^\/moderate\//, "").replace(/\/$/, ""));
+const slug = slugFromPath("/moderate/");
 const state = { slug, room: null, error: undefined, log: [] };
 window.moderate = state;  // for tests and the curious
 
@@ -45,20 +46,6 @@ let event = null;
 let room = null;           // joinRoom()'s handle while signed in
 let credentials = null;    // {username, password}: in this page's memory only, while signed in
 let myRole = null;
-
-function setResult(element, text, ok) {
-  element.textContent = text;
-  element.classList.toggle("ok", ok === true);
-  element.classList.toggle("failed", ok === false);
-}
-
-async function loadEvent() {
-  const response = await fetch(`/api/public/events/${encodeURIComponent(slug)}`,
-                               { headers: { Accept: "application/json" } });
-  if (response.status === 404) throw new Error(`There is no event “${slug}”.`);
-  if (!response.ok) throw new Error(`Could not load the event (HTTP ${response.status}).`);
-  return response.json();
-}
 
 // --- messages ---------------------------------------------------------------------------
 
@@ -579,7 +566,7 @@ $("sign-out").addEventListener("click", async () => {
 // --- start ------------------------------------------------------------------------------
 
 try {
-  event = await loadEvent();
+  event = await loadEvent(slug);
   state.roomName = event.chat.room.slice(0, event.chat.room.indexOf("@"));
   document.title = `Moderate ${event.title} — throng`;
   $("title").textContent = event.title;

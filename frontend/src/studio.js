@@ -10,6 +10,7 @@ import { basicAuthorization, readSignInForm, signInFailureText,
          websocketUrl } from "./account.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
+import { loadEvent, setResult, slugFromPath } from "./event_page.js";
 
 const POLL_MS = 2000;          // the studio API is read this often (health is updated each second)
 const SLOW_POLL_MS = 10_000;   // after a 429 or a network failure
@@ -22,7 +23,7 @@ const SLOW_KEYFRAMES_S = 4;
 const HIGH_LOSS = 0.02;
 
 const $ = (id) => document.getElementById(id);
-const slug = decodeURIComponent(location.pathname.replace(/^\/studio\//, "").replace(/\/$/, ""));
+const slug = slugFromPath("/studio/");
 const state = { slug, error: undefined, studio: null, publishing: false, joined: false };
 window.studio = state;  // for tests and the curious
 
@@ -34,20 +35,6 @@ let live = null;         // startWhip()'s handle while publishing from this brow
 let busy = false;        // a capture or a Go live is under way
 let pollTimer = null;
 let canSend = true;      // this browser can capture and send (WebRTC, a secure page)
-
-function setResult(element, text, ok) {
-  element.textContent = text;
-  element.classList.toggle("ok", ok === true);
-  element.classList.toggle("failed", ok === false);
-}
-
-async function loadEvent() {
-  const response = await fetch(`/api/public/events/${encodeURIComponent(slug)}`,
-                               { headers: { Accept: "application/json" } });
-  if (response.status === 404) throw new Error(`There is no event “${slug}”.`);
-  if (!response.ok) throw new Error(`Could not load the event (HTTP ${response.status}).`);
-  return response.json();
-}
 
 // The studio API (server/studio_api.h): `action` is "studio" or "studio/rotate-key".
 async function studioRequest(action, method = "GET") {
@@ -566,7 +553,7 @@ $("sign-out").addEventListener("click", async () => {
 // --- start --------------------------------------------------------------------------------
 
 try {
-  event = await loadEvent();
+  event = await loadEvent(slug);
   document.title = `Studio: ${event.title} — throng`;
   $("title").textContent = event.title;
   $("watch-link").href = `/live/${encodeURIComponent(slug)}`;

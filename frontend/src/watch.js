@@ -3,6 +3,7 @@
 import { startWhep } from "/whep-player.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
+import { loadEvent, slugFromPath } from "./event_page.js";
 
 // The chat keeps the newest 200 messages, added in batches at most every 100 ms
 // (message_list.js).
@@ -11,7 +12,7 @@ const FLUSH_MS = 100;
 const RETRY_MS = 5000;
 
 const $ = (id) => document.getElementById(id);
-const slug = decodeURIComponent(location.pathname.replace(/^\/live\//, "").replace(/\/$/, ""));
+const slug = slugFromPath("/live/");
 window.watch = { slug };
 
 // LIVE needs both: the player connected, and someone publishing (the room's status push,
@@ -45,14 +46,6 @@ function setPublishing(publishing, viewers) {
 function screenMessage(text) {
   $("screen-message").textContent = text ?? "";
   $("screen-message").hidden = !text;
-}
-
-async function loadEvent() {
-  const response = await fetch(`/api/public/events/${encodeURIComponent(slug)}`,
-                               { headers: { Accept: "application/json" } });
-  if (response.status === 404) throw new Error(`There is no event “${slug}”.`);
-  if (!response.ok) throw new Error(`Could not load the event (HTTP ${response.status}).`);
-  return response.json();
 }
 
 // --- the player -------------------------------------------------------------------------
@@ -147,7 +140,7 @@ async function chat(event) {
 // --- start ------------------------------------------------------------------------------
 
 try {
-  const event = await loadEvent();
+  const event = await loadEvent(slug);
   document.title = `${event.title} — throng`;
   $("title").textContent = event.title;
   $("description").textContent = event.description;

@@ -1,6 +1,6 @@
 #include "rtc/whip_endpoint.h"
 
-#include "base/failed_attempts.h"
+#include "base/per_address_limiter.h"
 #include "base/random.h"
 #include "http/router.h"
 #include "rtc/dtls.h"
@@ -105,7 +105,7 @@ struct WhipContext {
   WhipContext(RtcService& s, IngestAuthorizer a) : service(s), authorize(std::move(a)) {}
   RtcService& service;
   IngestAuthorizer authorize;
-  FailedAttempts failed{kFailedKeyBurst, kFailedKeysPerSecond};
+  PerAddressLimiter failed{kFailedKeysPerSecond, kFailedKeyBurst};
 };
 
 // After the key checked out: negotiate, reserve the event, and leave the plan for a worker.

@@ -11,31 +11,6 @@ namespace throng::server {
 
 namespace beast_http = boost::beast::http;
 
-bool LoginLimiter::allowed(const boost::asio::ip::address& from,
-                           TokenBucket::Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  auto it = buckets_.find(from.to_string());
-  return it == buckets_.end() || it->second.available(now) >= 1;
-}
-
-void LoginLimiter::record(const boost::asio::ip::address& from,
-                          TokenBucket::Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  bucketFor(from, now).charge(1, now);
-}
-
-bool LoginLimiter::tryTake(const boost::asio::ip::address& from,
-                           TokenBucket::Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  return bucketFor(from, now).tryTake(1, now);
-}
-
-TokenBucket& LoginLimiter::bucketFor(const boost::asio::ip::address& from,
-                                     TokenBucket::Clock::time_point now) {
-  if (buckets_.size() >= kMaxTrackedAddresses) buckets_.clear();
-  return buckets_.try_emplace(from.to_string(), rate_, burst_, now).first->second;
-}
-
 namespace {
 
 // Compared against when the username is unknown, so that an unknown user costs the same
@@ -98,7 +73,7 @@ void answerTooMany(http::Responder& responder, std::string_view text) {
 AccountGate::AccountGate(AccountAccess access, double attempts_per_second, double attempt_burst)
     : access_(std::move(access)), failures_(kFailedLoginsPerSecond, kFailedLoginBurst) {
   if (attempts_per_second > 0 && attempt_burst > 0) {
-    attempts_ = std::make_unique<LoginLimiter>(attempts_per_second, attempt_burst);
+    attempts_ = std::make_unique<PerAddressLimiter>(attempts_per_second, attempt_burst);
   }
 }
 
@@ -106,19 +81,19 @@ std::optional<Principal> AccountGate::authenticate(const http::RequestContext& c
                                                    http::Responder& responder,
                                                    bool token_accepted) {
   const auto now = TokenBucket::Clock::now();
-  if (!failures_.allowed(context.remote, now)) {
+  if (!failures_.allowed(context.remote.to_string(), now)) {
     answerTooMany(responder, "too many failed logins; retry later\n");
     return std::nullopt;
   }
   const auto header = context.request[beast_http::field::authorization];
-  if (attempts_ && !header.empty() && !attempts_->tryTake(context.remote, now)) {
+  if (attempts_ && !header.empty() && !attempts_->tryTake(context.remote.to_string(), now)) {
     answerTooMany(responder, "too many requests; retry later\n");
     return std::nullopt;
   }
   Principal principal;
   const auto checked = checkBasic(header, access_, principal);
   if (checked != Credentials::kValid) {
-    if (checked == Credentials::kInvalid) failures_.record(context.remote, now);
+    if (checked == Credentials::kInvalid) failures_.record(context.remote.to_string(), now);
     answerUnauthorized(responder, token_accepted);
     return std::nullopt;
   }

@@ -4,7 +4,7 @@
 // moderation log (admin_api.h) and the streamer's studio (studio_api.h).
 #pragma once
 
-#include "base/token_bucket.h"
+#include "base/per_address_limiter.h"
 #include "chat/account_directory.h"
 #include "http/types.h"
 
@@ -31,33 +31,6 @@ struct AccountAccess {
 struct Principal {
   bool server_admin = false;  // the admin token, or a bare JID in xmpp.admins
   std::string jid;            // the account's bare JID; empty for the admin token
-};
-
-// Token buckets per client address. Control-plane handlers run on one thread, public ones on
-// every worker: the mutex is uncontended on the first and held for a map lookup on the
-// second (an account's request is rare next to chat traffic). Bounded: when it tracks
-// kMaxTrackedAddresses addresses the table is cleared — coarse, but bounded. Behind a reverse
-// proxy every client shares the proxy's address (docs/web-pages.md).
-class LoginLimiter {
- public:
-  static constexpr std::size_t kMaxTrackedAddresses = 4096;
-
-  LoginLimiter(double rate_per_second, double burst) : rate_(rate_per_second), burst_(burst) {}
-
-  // Whether `from` has a token left, without taking it.
-  bool allowed(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now);
-  // Takes one token from `from`'s bucket (it may go into debt).
-  void record(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now);
-  // Takes one token if there is one.
-  bool tryTake(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now);
-
- private:
-  TokenBucket& bucketFor(const boost::asio::ip::address& from, TokenBucket::Clock::time_point now);
-
-  const double rate_;
-  const double burst_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, TokenBucket> buckets_;  // guarded by mutex_
 };
 
 enum class Credentials { kNone, kValid, kInvalid };
@@ -97,8 +70,10 @@ class AccountGate {
 
  private:
   const AccountAccess access_;
-  LoginLimiter failures_;
-  std::unique_ptr<LoginLimiter> attempts_;  // null: not limited
+  // Per client address (base/per_address_limiter.h). Behind a reverse proxy every client
+  // shares the proxy's address (docs/web-pages.md).
+  PerAddressLimiter failures_;
+  std::unique_ptr<PerAddressLimiter> attempts_;  // null: not limited
 };
 
 }  // namespace throng::server
