@@ -4,6 +4,40 @@
 //
 //   const player = await startWhep(videoElement, "/whep/demo");
 //   ... player.stats() ... await player.stop();
+//
+// When the stream is sent in several qualities (simulcast), the answer links to the session's
+// layer resource (the layer extension of the early WHEP drafts): player.layers() says which
+// there are and which one is forwarded, player.setLayer("l") pins one, setLayer("auto") lets
+// throng choose from this connection's feedback again.
+
+const LAYER_REL = "urn:ietf:params:whep:ext:core:layer";
+
+// The target of the Link header's (RFC 8288) link with relation `rel`, resolved against `base`.
+export function linkTarget(header, rel, base) {
+  // A link is <target> followed by ;params; links are separated by commas, which may also
+  // stand inside a quoted parameter value, so the header is read link by link.
+  const link = /<([^>]*)>((?:\s*;\s*[^\s;=,]+(?:\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^;,]*))?)*)/g;
+  const param = /;\s*([^\s;=,]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,]*)))?/g;
+  for (const [, target, params] of (header ?? "").matchAll(link)) {
+    for (const [, name, quoted, bare] of params.matchAll(param)) {
+      if (name.toLowerCase() !== "rel") continue;
+      const rels = (quoted ?? bare ?? "").trim().toLowerCase().split(/\s+/);
+      if (rels.includes(rel)) return new URL(target, base).href;
+    }
+  }
+  return null;
+}
+
+async function layerRequest(url, init) {
+  const response = await fetch(url, { cache: "no-store", ...init });
+  if (response.status !== 200) {
+    const reason = (await response.text()).trim();
+    const error = new Error(`layer ${response.status}: ${reason}`);
+    error.status = response.status;
+    throw error;
+  }
+  return response.json();
+}
 
 export async function startWhep(video, endpoint, { onState = () => {} } = {}) {
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
@@ -31,11 +65,31 @@ export async function startWhep(video, endpoint, { onState = () => {} } = {}) {
     throw error;
   }
   const resource = new URL(response.headers.get("Location"), new URL(endpoint, location.href));
+  const layerUrl = linkTarget(response.headers.get("Link"), LAYER_REL,
+                              new URL(endpoint, location.href));
   await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
 
   return {
     pc,
     resource: resource.href,
+    // The session's layer resource, or null when the server offers none.
+    layerUrl,
+    // {mode: "auto"|"manual", current, target, layers: [{encodingId, bitrate, width, height,
+    // active}], lowest quality first; [] for a stream sent in one quality}.
+    async layers() {
+      if (!layerUrl) return { mode: "auto", current: null, target: null, layers: [] };
+      return layerRequest(layerUrl);
+    },
+    // Pins a layer by its encodingId ("auto": throng chooses again); it is seen from the
+    // layer's next keyframe. Resolves to the same answer as layers().
+    async setLayer(encodingId, mediaId) {
+      if (!layerUrl) throw new Error("this stream has no layers to choose from");
+      return layerRequest(layerUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(mediaId === undefined ? { encodingId } : { encodingId, mediaId }),
+      });
+    },
     // Inbound video and audio counters from getStats() (what the tests and the stats line show),
     // and what the server's sender reports said (remote-outbound-rtp, RFC 3550 §6.4.1).
     async stats() {

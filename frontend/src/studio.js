@@ -22,6 +22,9 @@ const FLUSH_MS = 100;
 const SLOW_KEYFRAMES_S = 4;
 const HIGH_LOSS = 0.02;
 
+// The studio's choices that outlive the page (this browser's localStorage).
+const SIMULCAST_KEY = "throng.studio.simulcast";
+
 const $ = (id) => document.getElementById(id);
 const slug = slugFromPath("/studio/");
 const state = { slug, error: undefined, studio: null, publishing: false, joined: false };
@@ -125,11 +128,20 @@ async function showSending() {
     figure("h-sending", "—");
     return;
   }
-  const sent = (await live.stats().catch(() => null))?.video;
+  const sending = await live.stats().catch(() => null);
+  const sent = sending?.video;
   state.sending = sent ? { width: sent.frameWidth, height: sent.frameHeight,
-                           fps: sent.framesPerSecond } : null;
+                           fps: sent.framesPerSecond,
+                           layers: sending.videoLayers.map((l) => ({ rid: l.rid,
+                                                                     width: l.frameWidth })) }
+    : null;
   const fps = sent?.framesPerSecond ? ` · ${Math.round(sent.framesPerSecond)} fps` : "";
-  figure("h-sending", sent?.frameWidth ? `${sent.frameWidth}×${sent.frameHeight}${fps}`
+  // With simulcast the largest picture is shown, and how many layers the browser sends now
+  // (it drops the larger ones while its bandwidth estimate is too low for them).
+  const layers = !live.simulcast ? 0
+    : sending.videoLayers.filter((l) => l.frameWidth > 0 && l.framesPerSecond > 0).length;
+  const qualities = layers > 0 ? ` · ${layers} of 3 qualities` : "";
+  figure("h-sending", sent?.frameWidth ? `${sent.frameWidth}×${sent.frameHeight}${fps}${qualities}`
     : live.senders.video ? "starting…" : "sound only");
 }
 
@@ -306,6 +318,8 @@ function updateControls() {
   $("go-live").hidden = $("preview-button").hidden = Boolean(live);
   $("end").hidden = !live;
   $("go-live").disabled = $("preview-button").disabled = !canSend || busy;
+  // The layers are fixed when the connection is made: the choice counts from the next Go live.
+  $("simulcast").disabled = !canSend || busy || Boolean(live);
 }
 
 async function startPreview() {
@@ -372,6 +386,24 @@ async function sourceChanged() {
 
 $("source-form").addEventListener("change", sourceChanged);
 
+// Simulcast: off unless this browser's streamer turned it on before.
+function storedSimulcast() {
+  try {
+    return localStorage.getItem(SIMULCAST_KEY) === "on";
+  } catch {
+    return false;  // storage refused (a private window, a blocked site): the default
+  }
+}
+
+$("simulcast").checked = storedSimulcast();
+$("simulcast").addEventListener("change", () => {
+  try {
+    localStorage.setItem(SIMULCAST_KEY, $("simulcast").checked ? "on" : "off");
+  } catch {
+    // Not remembered; it still counts for this page.
+  }
+});
+
 function whipErrorText(error) {
   if (error.status === 401) {
     return "The server refused the stream key (rotated elsewhere?). The page has the current " +
@@ -383,6 +415,12 @@ function whipErrorText(error) {
   }
   if (error.status === 503) return "The server cannot take a stream now; try again in a moment.";
   return `Could not go live: ${error.message}`;
+}
+
+// Simulcast asked for but not taken (a server without it answers for one quality): said so.
+function liveText() {
+  return $("simulcast").checked && live && !live.simulcast
+    ? "You are live, in one quality: the server does not take three." : "You are live.";
 }
 
 $("go-live").addEventListener("click", async () => {
@@ -400,11 +438,12 @@ $("go-live").addEventListener("click", async () => {
   try {
     handle = await startWhip(state.studio.whip_url, state.studio.stream_key, media, {
       maxBitrate: MAX_BITRATE,
+      simulcast: $("simulcast").checked,
       onState: (pcState) => {
         // Before startWhip() returns, `handle` is null: the state is shown once it does.
         if (!handle || live !== handle) return;
         if (pcState === "connected") {
-          setResult(status, "You are live.", true);
+          setResult(status, liveText(), true);
         } else if (pcState === "disconnected") {
           setResult(status, "The connection to the server is interrupted…", false);
         } else if (pcState === "failed") {
@@ -417,7 +456,7 @@ $("go-live").addEventListener("click", async () => {
     state.live = live;
     state.publishing = true;
     if (live.pc.connectionState !== "connected") setResult(status, "Connecting…", null);
-    else setResult(status, "You are live.", true);
+    else setResult(status, liveText(), true);
     pollSoon();
   } catch (error) {
     setResult(status, whipErrorText(error), false);
