@@ -4,12 +4,16 @@ import { startWhep } from "/whep-player.js";
 import { messageList } from "./message_list.js";
 import { joinRoom } from "./room.js";
 import { loadEvent, slugFromPath } from "./event_page.js";
+import { qualityMenu } from "./quality_menu.js";
 
 // The chat keeps the newest 200 messages, added in batches at most every 100 ms
 // (message_list.js).
 const MAX_MESSAGES = 200;
 const FLUSH_MS = 100;
 const RETRY_MS = 5000;
+// When the stream comes back, the quality menu is read at once and again after this: the
+// streamer's browser starts its larger layers only as its bandwidth estimate grows.
+const LAYERS_SETTLE_MS = 2000;
 
 const $ = (id) => document.getElementById(id);
 const slug = slugFromPath("/live/");
@@ -35,7 +39,21 @@ function setLive(connected) {
   showState();
 }
 
+// The Quality menu (simulcast layers), read through the current WHEP session.
+const quality = qualityMenu({ box: $("quality-box"), select: $("quality"), video: $("video"),
+                              player: () => window.watch.player ?? null });
+window.watch.quality = quality;
+let layersTimer = null;
+
+function refreshLayers() {
+  quality.refresh();
+  clearTimeout(layersTimer);
+  layersTimer = setTimeout(quality.refresh, LAYERS_SETTLE_MS);
+}
+
 function setPublishing(publishing, viewers) {
+  // Live again: perhaps with other layers (another encoder, simulcast turned on or off).
+  if (publishing && !playback.publishing) refreshLayers();
   playback.publishing = publishing;
   if (viewers !== undefined) {
     $("viewers").textContent = `${viewers} watching`;
@@ -74,7 +92,10 @@ async function play(event) {
             setLive(state === "connected");
             if (state === "failed" || state === "closed") resolve();
           },
-        }).then((player) => (window.watch.player = player), reject);
+        }).then((player) => {
+          window.watch.player = player;
+          refreshLayers();
+        }, reject);
       });
       window.watch.player?.stop();
       screenMessage("Reconnecting…");
