@@ -83,25 +83,83 @@ void noteNal(std::span<const std::uint8_t> nal, H264PayloadFacts& facts) {
 
 }  // namespace
 
-bool vp8StartsKeyframe(std::span<const std::uint8_t> payload) {
-  if (payload.empty()) return false;
+std::optional<Vp8Descriptor> parseVp8Descriptor(std::span<const std::uint8_t> payload) {
+  if (payload.empty()) return std::nullopt;
+  Vp8Descriptor d;
   const std::uint8_t first = payload[0];
-  const bool start = first & 0x10;
-  const int partition = first & 0x07;
+  d.start = first & 0x10;
+  d.partition = first & 0x07;
   std::size_t offset = 1;
   if (first & 0x80) {  // X: extension byte I L T K
-    if (payload.size() < 2) return false;
+    if (payload.size() < 2) return std::nullopt;
     const std::uint8_t extension = payload[1];
     offset = 2;
     if (extension & 0x80) {  // I: PictureID, 7 or 15 bits (M)
-      if (payload.size() <= offset) return false;
-      offset += (payload[offset] & 0x80) ? 2 : 1;
+      if (payload.size() <= offset) return std::nullopt;
+      d.picture_id_offset = offset;
+      d.long_picture_id = payload[offset] & 0x80;
+      if (d.long_picture_id) {
+        if (payload.size() <= offset + 1) return std::nullopt;
+        d.picture_id = static_cast<std::uint16_t>(((payload[offset] & 0x7f) << 8) |
+                                                  payload[offset + 1]);
+        offset += 2;
+      } else {
+        d.picture_id = payload[offset] & 0x7f;
+        offset += 1;
+      }
     }
-    if (extension & 0x40) offset += 1;           // L: TL0PICIDX
+    if (extension & 0x40) {  // L: TL0PICIDX
+      if (payload.size() <= offset) return std::nullopt;
+      d.tl0_pic_idx_offset = offset;
+      d.tl0_pic_idx = payload[offset];
+      offset += 1;
+    }
     if (extension & (0x20 | 0x10)) offset += 1;  // T or K: TID/Y/KEYIDX
   }
-  if (!start || partition != 0 || payload.size() <= offset) return false;
-  return (payload[offset] & 0x01) == 0;  // frame tag P bit: 0 = key frame
+  if (payload.size() < offset) return std::nullopt;
+  d.size = offset;
+  return d;
+}
+
+void writeVp8PictureId(std::span<std::uint8_t> payload, const Vp8Descriptor& descriptor,
+                       std::uint16_t picture_id) {
+  if (!descriptor.picture_id) return;
+  const std::size_t at = descriptor.picture_id_offset;
+  if (descriptor.long_picture_id) {
+    if (payload.size() < at + 2) return;
+    payload[at] = static_cast<std::uint8_t>(0x80 | ((picture_id >> 8) & 0x7f));
+    payload[at + 1] = static_cast<std::uint8_t>(picture_id & 0xff);
+  } else if (payload.size() > at) {
+    payload[at] = static_cast<std::uint8_t>(picture_id & 0x7f);
+  }
+}
+
+void writeVp8Tl0PicIdx(std::span<std::uint8_t> payload, const Vp8Descriptor& descriptor,
+                       std::uint8_t tl0_pic_idx) {
+  if (descriptor.tl0_pic_idx && payload.size() > descriptor.tl0_pic_idx_offset) {
+    payload[descriptor.tl0_pic_idx_offset] = tl0_pic_idx;
+  }
+}
+
+bool vp8StartsKeyframe(std::span<const std::uint8_t> payload) {
+  const auto d = parseVp8Descriptor(payload);
+  if (!d || !d->start || d->partition != 0 || payload.size() <= d->size) return false;
+  return (payload[d->size] & 0x01) == 0;  // frame tag P bit: 0 = key frame
+}
+
+std::optional<PictureSize> vp8KeyframeSize(std::span<const std::uint8_t> payload) {
+  if (!vp8StartsKeyframe(payload)) return std::nullopt;
+  const auto d = parseVp8Descriptor(payload);
+  const auto frame = payload.subspan(d->size);
+  // 3-byte frame tag, start code, 2 bytes width (14 bits + 2 scale), 2 bytes height.
+  if (frame.size() < 10 || frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a) {
+    return std::nullopt;
+  }
+  PictureSize size;
+  size.width = (frame[6] | (frame[7] << 8)) & 0x3fff;
+  size.height = (frame[8] | (frame[9] << 8)) & 0x3fff;
+  if (size.width == 0 || size.height == 0) return std::nullopt;
+  return size;
 }
 
 H264PayloadFacts inspectH264Payload(std::span<const std::uint8_t> payload) {

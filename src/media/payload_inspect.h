@@ -16,6 +16,35 @@ namespace throng::media {
 // with partition index 0, and the frame tag's P bit clear (RFC 7741 §4.3, RFC 6386 §9.1).
 bool vp8StartsKeyframe(std::span<const std::uint8_t> payload);
 
+// The VP8 payload descriptor (RFC 7741 §4.2) of one packet, with where its picture id and
+// TL0PICIDX sit, for a forwarder that renumbers them when it switches a viewer between
+// simulcast encodings (each encoding counts its own pictures).
+struct Vp8Descriptor {
+  std::size_t size = 0;  // bytes before the VP8 payload header
+  bool start = false;    // S: the first packet of a partition
+  int partition = 0;
+  std::optional<std::uint16_t> picture_id;  // 7 or 15 bits (M)
+  bool long_picture_id = false;
+  std::size_t picture_id_offset = 0;
+  std::optional<std::uint8_t> tl0_pic_idx;
+  std::size_t tl0_pic_idx_offset = 0;
+};
+std::optional<Vp8Descriptor> parseVp8Descriptor(std::span<const std::uint8_t> payload);
+
+// In place, where `descriptor` (parseVp8Descriptor of the same bytes) found them; modulo the
+// field's width. Nothing happens for a field the packet lacks.
+void writeVp8PictureId(std::span<std::uint8_t> payload, const Vp8Descriptor& descriptor,
+                       std::uint16_t picture_id);
+void writeVp8Tl0PicIdx(std::span<std::uint8_t> payload, const Vp8Descriptor& descriptor,
+                       std::uint8_t tl0_pic_idx);
+
+struct PictureSize {
+  int width = 0, height = 0;
+};
+// The picture size a keyframe's first packet declares (RFC 6386 §9.1: after the 3-byte frame
+// tag, the start code 9d 01 2a and two 14-bit sizes); nothing for other packets.
+std::optional<PictureSize> vp8KeyframeSize(std::span<const std::uint8_t> payload);
+
 struct H264PayloadFacts {
   bool valid = false;  // a NAL unit type throng understands, lengths in bounds
   bool has_sps = false, has_pps = false;

@@ -77,6 +77,11 @@ Result<IndexedTrack> parseTrack(const json& t) {
     if (!fmtp) return fmtp.error();
     out.track.fmtp = *fmtp;
   }
+  if (t.contains("rid")) {
+    auto rid = string(t, "rid");
+    if (!rid) return rid.error();
+    out.track.rid = *rid;
+  }
   if (t.contains("ssrc") && !t.at("ssrc").is_null()) {
     auto ssrc = integer(t, "ssrc", 0, 0xffffffffLL);
     if (!ssrc) return ssrc.error();
@@ -168,6 +173,7 @@ std::string indexToJson(const RecordingIndex& index) {
                       {"clock_rate", t.track.clock_rate},
                       {"channels", t.track.channels},
                       {"fmtp", t.track.fmtp},
+                      {"rid", t.track.rid},
                       {"udp_port", t.udp_port},
                       {"ssrc", t.ssrc ? json(*t.ssrc) : json(nullptr)}});
   }

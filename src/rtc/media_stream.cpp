@@ -5,6 +5,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -42,7 +43,9 @@ MediaStream::MediaStream(std::string slug, std::vector<TrackDescription> tracks,
   // RFC 3550 §5.1/§8: SSRCs and initial sequence numbers are random.
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     ssrcs_.push_back(randomUint32());
-    next_sequence_.push_back(static_cast<std::uint16_t>(randomUint32()));
+    for (int layer = 0; layer < kMaxLayers; ++layer) {
+      next_sequence_.push_back(static_cast<std::uint16_t>(randomUint32()));
+    }
   }
   for (std::size_t i = 0; i < shards_.size(); ++i) viewers_per_shard_[i].store(0);
   clocks_.resize(tracks_.size());
@@ -93,9 +96,62 @@ void MediaStream::releasePublisher(std::uint64_t publisher) {
   keyframes_ = nullptr;
 }
 
-std::uint16_t MediaStream::nextSequence(int track) const {
+std::uint16_t MediaStream::nextSequence(int track, int layer) const {
   std::lock_guard lock(publish_mutex_);
-  return next_sequence_.at(static_cast<std::size_t>(track));
+  return next_sequence_.at(static_cast<std::size_t>(track) * kMaxLayers + layerIndex(layer));
+}
+
+void MediaStream::setLayers(std::uint64_t publisher, std::vector<std::string> rids) {
+  if (publisher == 0 || publisher_.load(std::memory_order_relaxed) != publisher) return;
+  if (rids.size() > kMaxSimulcastLayers) rids.resize(kMaxSimulcastLayers);
+  std::lock_guard lock(rids_mutex_);
+  if (rids != rids_) {
+    for (auto& layer : layers_) {  // a new publisher's layers are measured afresh
+      layer.bitrate_bps.store(0, std::memory_order_relaxed);
+      layer.width.store(0, std::memory_order_relaxed);
+      layer.height.store(0, std::memory_order_relaxed);
+    }
+  }
+  rids_ = std::move(rids);
+}
+
+void MediaStream::reportLayer(int layer, std::uint64_t bitrate_bps, int width, int height) {
+  auto& state = layers_[layerIndex(layer)];
+  state.bitrate_bps.store(bitrate_bps, std::memory_order_relaxed);
+  if (width > 0 && height > 0) {
+    state.width.store(width, std::memory_order_relaxed);
+    state.height.store(height, std::memory_order_relaxed);
+  }
+}
+
+std::vector<LayerView> MediaStream::layers(std::chrono::steady_clock::time_point now) const {
+  std::vector<LayerView> views;
+  {
+    std::lock_guard lock(rids_mutex_);
+    for (std::size_t i = 0; i < rids_.size(); ++i) {
+      LayerView view;
+      view.layer = static_cast<int>(i);
+      view.rid = rids_[i];
+      views.push_back(std::move(view));
+    }
+  }
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  for (auto& view : views) {
+    const auto& state = layers_[static_cast<std::size_t>(view.layer)];
+    view.bitrate_bps = state.bitrate_bps.load(std::memory_order_relaxed);
+    view.width = state.width.load(std::memory_order_relaxed);
+    view.height = state.height.load(std::memory_order_relaxed);
+    const auto last = state.last_packet_ms.load(std::memory_order_relaxed);
+    view.active = live() && last != 0 && now_ms - last <= kLayerIdle.count();
+  }
+  // Lowest quality first: the picture size says it when known (VP8 keyframes carry it), the
+  // bitrate otherwise; the publisher's order breaks ties.
+  std::stable_sort(views.begin(), views.end(), [](const LayerView& a, const LayerView& b) {
+    if (a.height != b.height && a.height > 0 && b.height > 0) return a.height < b.height;
+    return a.bitrate_bps < b.bitrate_bps;
+  });
+  return views;
 }
 
 bool MediaStream::publish(std::uint64_t publisher, std::vector<StreamPayload> payloads) {
@@ -122,14 +178,20 @@ bool MediaStream::publish(std::uint64_t publisher, std::vector<StreamPayload> pa
   for (auto& payload : payloads) {
     if (payload.track < 0 || static_cast<std::size_t>(payload.track) >= tracks_.size()) continue;
     const auto track = static_cast<std::size_t>(payload.track);
+    const auto layer = layerIndex(payload.layer);
+    auto& next = next_sequence_[track * kMaxLayers + layer];
     auto packet = std::make_shared<MediaPacket>();
     packet->track = payload.track;
+    packet->layer = static_cast<int>(layer);
     if (payload.sequence) {
       packet->sequence = *payload.sequence;
       const auto following = static_cast<std::uint16_t>(*payload.sequence + 1);
-      if (sequenceNewer(following, next_sequence_[track])) next_sequence_[track] = following;
+      if (sequenceNewer(following, next)) next = following;
     } else {
-      packet->sequence = next_sequence_[track]++;
+      packet->sequence = next++;
+    }
+    if (tracks_[track].kind == MediaKind::kVideo) {
+      layers_[layer].last_packet_ms.store(steadyMillis(), std::memory_order_relaxed);
     }
     packet->keyframe_start = payload.keyframe_start;
     packet->bytes.resize(kRtpFixedHeaderSize + payload.bytes.size());
@@ -159,34 +221,41 @@ bool MediaStream::publish(std::uint64_t publisher, std::vector<StreamPayload> pa
   return true;
 }
 
-void MediaStream::requestKeyframe() { requestKeyframeAfter(kKeyframeRequestIntervalMs); }
-
-void MediaStream::requestKeyframeForNewViewer() {
-  requestKeyframeAfter(kNewViewerKeyframeIntervalMs);
+void MediaStream::requestKeyframe(int layer) {
+  requestKeyframeAfter(layer, kKeyframeRequestIntervalMs);
 }
 
-bool MediaStream::requestKeyframeAfter(std::int64_t min_interval_ms) {
+void MediaStream::requestKeyframeForNewViewer(int layer) {
+  requestKeyframeAfter(layer, kNewViewerKeyframeIntervalMs);
+}
+
+bool MediaStream::requestKeyframeAfter(int layer, std::int64_t min_interval_ms) {
+  auto& requests = layer_keyframes_[layerIndex(layer)];
   const auto now = steadyMillis();
-  auto last = last_keyframe_request_ms_.load(std::memory_order_relaxed);
+  auto last = requests.last_ms.load(std::memory_order_relaxed);
   if (last != 0 && now - last < min_interval_ms) {
-    auto deferred = deferred_interval_ms_.load(std::memory_order_relaxed);
+    auto deferred = requests.deferred_interval_ms.load(std::memory_order_relaxed);
     while ((deferred == 0 || min_interval_ms < deferred) &&
-           !deferred_interval_ms_.compare_exchange_weak(deferred, min_interval_ms)) {
+           !requests.deferred_interval_ms.compare_exchange_weak(deferred, min_interval_ms)) {
     }
     return false;
   }
-  if (!last_keyframe_request_ms_.compare_exchange_strong(last, now)) return false;  // another won
-  deferred_interval_ms_.store(0, std::memory_order_relaxed);  // this request answers them
+  if (!requests.last_ms.compare_exchange_strong(last, now)) return false;  // another won
+  requests.deferred_interval_ms.store(0, std::memory_order_relaxed);  // this answers them
+  requests.requested.fetch_add(1, std::memory_order_relaxed);
   keyframes_requested_.fetch_add(1, std::memory_order_relaxed);
   // Under the lock: a publisher that released the stream is never called after it returned.
   std::lock_guard lock(publish_mutex_);
-  if (keyframes_) keyframes_->onKeyframeWanted();
+  if (keyframes_ && layerIndex(layer) == 0) keyframes_->onKeyframeWanted();
   return true;
 }
 
 void MediaStream::retryDeferredKeyframeRequest() {
-  const auto deferred = deferred_interval_ms_.load(std::memory_order_relaxed);
-  if (deferred != 0) requestKeyframeAfter(deferred);
+  for (int layer = 0; layer < kMaxLayers; ++layer) {
+    const auto deferred = layer_keyframes_[static_cast<std::size_t>(layer)]
+                              .deferred_interval_ms.load(std::memory_order_relaxed);
+    if (deferred != 0) requestKeyframeAfter(layer, deferred);
+  }
 }
 
 void MediaStream::viewerJoined(int shard) {

@@ -12,7 +12,9 @@
 
 #include "rtc/media_packet.h"
 #include "rtc/sdp.h"
+#include "rtc/simulcast.h"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -38,6 +40,7 @@ struct TrackDescription {
 // One RTP payload from the publisher, in send order.
 struct StreamPayload {
   int track = 0;
+  int layer = 0;  // the simulcast encoding (0 without simulcast)
   std::string bytes;
   std::uint32_t rtp_timestamp = 0;
   // The stream's sequence number for this payload; unset: the next one. An ingest forwards
@@ -61,12 +64,26 @@ inline constexpr std::string_view kStreamCname = "throng";
 class KeyframeListener {
  public:
   virtual ~KeyframeListener() = default;
-  virtual void onKeyframeWanted() = 0;
+  virtual void onKeyframeWanted() = 0;  // of layer 0, the only one a listener publishes
+};
+
+// One simulcast layer as the viewers' layer choice sees it.
+struct LayerView {
+  int layer = 0;
+  std::string rid;
+  std::uint64_t bitrate_bps = 0;  // as received from the publisher over the last second
+  int width = 0, height = 0;      // from its latest keyframe; 0 = not known (H.264)
+  bool active = false;            // packets within the last kLayerIdle
 };
 
 // Always held by shared_ptr: workers keep the stream alive while its packets are in flight.
 class MediaStream : public std::enable_shared_from_this<MediaStream> {
  public:
+  static constexpr int kMaxLayers = static_cast<int>(kMaxSimulcastLayers);
+  // A layer that sent nothing for this long is off (a browser drops its top encoding when its
+  // CPU or uplink cannot keep up): its viewers move to another.
+  static constexpr std::chrono::milliseconds kLayerIdle{1500};
+
   // `shards`: one per worker, in worker order; non-owning, they outlive the stream's packets
   // (the service stops the workers before it drops its shards). Nobody publishes until a
   // publisher claims the stream.
@@ -100,8 +117,18 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   // One encoded frame (or audio block) cut into payloads, from the current publisher. False
   // (nothing published) when `publisher` is not the current one.
   bool publish(std::uint64_t publisher, std::vector<StreamPayload> payloads);
-  // The sequence number the stream's next packet of `track` would get.
-  std::uint16_t nextSequence(int track) const;
+  // The sequence number the stream's next packet of `track` (`layer`) would get.
+  std::uint16_t nextSequence(int track, int layer = 0) const;
+
+  // Simulcast. The publisher names its layers (empty: one layer, 0) when it takes the stream;
+  // the names stay while the stream is offline. Any thread.
+  void setLayers(std::uint64_t publisher, std::vector<std::string> rids);
+  // About once a second per layer, from the publisher: what arrives of it, and its picture
+  // size when a keyframe showed it (0: unchanged).
+  void reportLayer(int layer, std::uint64_t bitrate_bps, int width, int height);
+  // The layers, lowest quality first (by picture height, then bitrate); empty without
+  // simulcast. Read by viewers about once a second and by the WHEP layer resource.
+  std::vector<LayerView> layers(std::chrono::steady_clock::time_point now) const;
 
   // Any thread. Viewers' PLI/FIR ask for a keyframe; the publisher hears at most one request
   // per second (design.md §5 step 5) — an encoder asked 1,000 times a second would send
@@ -110,13 +137,15 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   // less than a second of black screen for everyone arriving. A request that comes too soon
   // is not forgotten: it is passed on when the interval has run out (by retryDeferred…), so
   // that a viewer who asked gets its keyframe even if nobody asks again.
-  void requestKeyframe();
-  void requestKeyframeForNewViewer();
+  // Per simulcast layer: a viewer switching layers waits for a keyframe of the new one, like
+  // a new viewer.
+  void requestKeyframe(int layer = 0);
+  void requestKeyframeForNewViewer(int layer = 0);
   // Any thread; the workers call it on their tick (every 100 ms).
   void retryDeferredKeyframeRequest();
   // Requests passed on so far: a publisher without a listener sends a PLI when this grows.
-  std::uint64_t keyframeRequests() const {
-    return keyframes_requested_.load(std::memory_order_relaxed);
+  std::uint64_t keyframeRequests(int layer = 0) const {
+    return layer_keyframes_[layerIndex(layer)].requested.load(std::memory_order_relaxed);
   }
 
   // Workers' viewer counts, so that packets are posted only where someone watches.
@@ -144,8 +173,20 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   std::atomic<std::uint64_t> publisher_{0};
   std::uint64_t last_publisher_ = 0;           // publish_mutex_
   KeyframeListener* keyframes_ = nullptr;      // publish_mutex_
-  std::vector<std::uint16_t> next_sequence_;   // publish_mutex_
-  bool requestKeyframeAfter(std::int64_t min_interval_ms);
+  std::vector<std::uint16_t> next_sequence_;   // publish_mutex_; per track and layer
+  bool requestKeyframeAfter(int layer, std::int64_t min_interval_ms);
+  static std::size_t layerIndex(int layer) {
+    return layer >= 0 && layer < kMaxLayers ? static_cast<std::size_t>(layer) : 0;
+  }
+
+  struct LayerState {
+    std::atomic<std::int64_t> last_packet_ms{0};
+    std::atomic<std::uint64_t> bitrate_bps{0};
+    std::atomic<int> width{0}, height{0};
+  };
+  std::array<LayerState, kMaxSimulcastLayers> layers_;
+  mutable std::mutex rids_mutex_;
+  std::vector<std::string> rids_;  // rids_mutex_
 
   struct ClockReference {  // one published packet's RTP time and capture instant
     bool valid = false;
@@ -155,9 +196,13 @@ class MediaStream : public std::enable_shared_from_this<MediaStream> {
   mutable std::mutex clock_mutex_;  // read about once a second per viewer and track
   std::vector<ClockReference> clocks_;  // per track
 
-  std::atomic<std::int64_t> last_keyframe_request_ms_{0};
-  // The shortest interval of the requests held back since the last one passed on; 0 = none.
-  std::atomic<std::int64_t> deferred_interval_ms_{0};
+  struct KeyframeRequests {  // per layer
+    std::atomic<std::int64_t> last_ms{0};
+    // The shortest interval of the requests held back since the last one passed on; 0 = none.
+    std::atomic<std::int64_t> deferred_interval_ms{0};
+    std::atomic<std::uint64_t> requested{0};
+  };
+  std::array<KeyframeRequests, kMaxSimulcastLayers> layer_keyframes_;
   std::atomic<std::uint64_t> packets_{0};
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> keyframes_requested_{0};

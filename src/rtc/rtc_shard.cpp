@@ -230,13 +230,13 @@ void RtcShard::attach(ViewerSession& session) {
   auto& fanout = it->second;
   if (inserted) {
     fanout.stream = session.plan().stream;
-    fanout.rings.resize(stream.tracks().size());
+    fanout.rings.resize(stream.tracks().size() * MediaStream::kMaxLayers);
   }
   session.fanout_index = static_cast<int>(fanout.viewers.size());
   fanout.viewers.push_back(&session);
   stream.viewerJoined(index_);
   // The newcomer waits for a keyframe; ask for one now (debounced across all viewers).
-  stream.requestKeyframeForNewViewer();
+  stream.requestKeyframeForNewViewer(session.wantedLayer());
   RtcCounters::add(counters_.sessions_connected);
 }
 
@@ -297,7 +297,9 @@ void RtcShard::onStreamPackets(const std::shared_ptr<MediaStream>& stream,
   if (it == fanouts_.end()) return;  // the last viewer here left meanwhile
   auto& fanout = it->second;
   for (const auto& packet : packets) {
-    fanout.rings[static_cast<std::size_t>(packet->track)].store(packet);
+    fanout.rings[static_cast<std::size_t>(packet->track * MediaStream::kMaxLayers +
+                                          packet->layer)]
+        .store(packet);
   }
   for (auto* viewer : fanout.viewers) {
     for (const auto& packet : packets) viewer->sendMedia(*packet, batch_);
@@ -306,11 +308,23 @@ void RtcShard::onStreamPackets(const std::shared_ptr<MediaStream>& stream,
   syncSendCounters();
 }
 
-const MediaPacket* RtcShard::findPacket(const MediaStream& stream, int track,
+const MediaPacket* RtcShard::findPacket(const MediaStream& stream, int track, int layer,
                                         std::uint16_t sequence) const {
   auto it = fanouts_.find(&stream);
-  if (it == fanouts_.end()) return nullptr;
-  return it->second.rings[static_cast<std::size_t>(track)].find(sequence);
+  if (it == fanouts_.end() || layer < 0 || layer >= MediaStream::kMaxLayers) return nullptr;
+  return it->second.rings[static_cast<std::size_t>(track * MediaStream::kMaxLayers + layer)].find(
+      sequence);
+}
+
+void RtcShard::postToViewer(std::string token, std::function<void(ViewerSession*)> task) {
+  asio::post(worker_.context(), [this, token = std::move(token), task = std::move(task)] {
+    auto it = by_token_.find(token);
+    if (stopped_ || it == by_token_.end() || it->second->role() != SessionRole::kViewer) {
+      task(nullptr);
+      return;
+    }
+    task(static_cast<ViewerSession*>(it->second));
+  });
 }
 
 void RtcShard::postClose(std::string token, CloseReason reason) {

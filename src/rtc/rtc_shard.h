@@ -18,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -62,7 +63,11 @@ class RtcShard {
 
   // For sessions, on the worker.
   SendBatch& batch() { return batch_; }
-  const MediaPacket* findPacket(const MediaStream& stream, int track, std::uint16_t sequence) const;
+  const MediaPacket* findPacket(const MediaStream& stream, int track, int layer,
+                                std::uint16_t sequence) const;
+  // Any thread: runs `task` on this worker with the viewer session of `token`, or with null
+  // when this worker has none (it closed meanwhile). The WHEP layer resource uses it.
+  void postToViewer(std::string token, std::function<void(ViewerSession*)> task);
 
   struct SessionView {
     std::string token;
@@ -76,7 +81,7 @@ class RtcShard {
  private:
   struct Fanout {
     std::shared_ptr<MediaStream> stream;
-    std::vector<PacketRing> rings;          // per track
+    std::vector<PacketRing> rings;          // per track and simulcast layer
     std::vector<ViewerSession*> viewers;    // connected viewers on this worker
   };
   struct EndpointHash {

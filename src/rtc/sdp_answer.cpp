@@ -6,6 +6,7 @@
 #include "rtc/h264_profile.h"
 #include "rtc/sdp_answer_writer.h"
 #include "rtc/sdp_text.h"
+#include "rtc/simulcast.h"
 
 #include <algorithm>
 
@@ -49,6 +50,30 @@ std::optional<std::size_t> choosePublishedCodec(const SdpMedia& media,
     if (!first) first = i;
   }
   return first;
+}
+
+// The encodings a publisher's video section offers to send, if throng can tell them apart.
+void negotiateSimulcast(const SdpMedia& m, NegotiatedMedia& n) {
+  if (m.kind != MediaKind::kVideo || m.simulcast.empty()) return;
+  for (const SdpExtmap& extmap : m.extmaps) {
+    if (extmap.uri == kRidExtensionUri) n.rid_extension = extmap.id;
+    if (extmap.uri == kMidExtensionUri) n.mid_extension = extmap.id;
+  }
+  // The one-byte form (RFC 8285 §4.2) carries ids 1-14; throng reads no other.
+  if (n.rid_extension < 1 || n.rid_extension > 14) {
+    n.rid_extension = 0;
+    return;
+  }
+  if (n.mid_extension < 1 || n.mid_extension > 14) n.mid_extension = 0;
+  for (std::string& rid : simulcastSendRids(m.simulcast)) {
+    // RFC 8853 §5.2: every rid of a=simulcast has an a=rid line of the same direction.
+    const bool declared = std::any_of(m.rids.begin(), m.rids.end(), [&](const SdpRid& r) {
+      return r.id == rid && r.direction == "send";
+    });
+    if (declared) n.rids.push_back(std::move(rid));
+  }
+  if (n.rids.size() < 2) n.rids.clear();  // one encoding is no simulcast
+  if (n.rids.empty()) n.rid_extension = n.mid_extension = 0;
 }
 
 // Port 0 rejects a section (RFC 3264 §6), unless it is a=bundle-only and in the BUNDLE group:
@@ -96,6 +121,7 @@ std::variant<std::vector<NegotiatedMedia>, OfferProblem> matchSections(
       n.payload_type = m.codecs[*codec].payload_type;
       n.fmtp = m.codecs[*codec].fmtp;
       setFeedback(n, m.codecs[*codec]);
+      if (receive) negotiateSimulcast(m, n);
       break;
     }
   }

@@ -52,6 +52,11 @@ struct NegotiatedMedia {
   // Always false for now: transport-cc needs the transport-wide sequence number extension
   // (draft-holmer-rmcat-transport-wide-cc-extensions-01), which throng does not answer yet.
   bool transport_cc = false;
+  // A publisher's simulcast (RFC 8853): the rids throng receives, in the offer's a=simulcast
+  // order, with the ids of the header extensions that carry a packet's mid and rid (RFC 8843
+  // §15, RFC 8852 §3), which the answer repeats. Empty: one encoding.
+  std::vector<std::string> rids;
+  int mid_extension = 0, rid_extension = 0;
 };
 
 struct SdpAnswer {

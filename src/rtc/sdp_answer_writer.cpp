@@ -1,6 +1,8 @@
 // Writes the answer SDP; see sdp_answer_writer.h and, for the rules, sdp_answer.h.
 #include "rtc/sdp_answer_writer.h"
 
+#include "rtc/simulcast.h"
+
 #include <algorithm>
 
 namespace throng::rtc::answer_detail {
@@ -70,6 +72,21 @@ void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& ch
   if (chosen.pli) w.line("a=rtcp-fb:" + pt + " nack pli");
   if (chosen.fir) w.line("a=rtcp-fb:" + pt + " ccm fir");
   if (chosen.remb) w.line("a=rtcp-fb:" + pt + " goog-remb");
+  if (!chosen.rids.empty()) {
+    // RFC 8853 §5.3: the answer mirrors the offer's simulcast with the direction reversed.
+    if (chosen.mid_extension > 0) {
+      w.line("a=extmap:" + std::to_string(chosen.mid_extension) + " " +
+             std::string(kMidExtensionUri));
+    }
+    w.line("a=extmap:" + std::to_string(chosen.rid_extension) + " " +
+           std::string(kRidExtensionUri));
+    std::string simulcast = "a=simulcast:recv ";
+    for (std::size_t i = 0; i < chosen.rids.size(); ++i) {
+      w.line("a=rid:" + chosen.rids[i] + " recv");
+      simulcast += (i == 0 ? "" : ";") + chosen.rids[i];
+    }
+    w.line(simulcast);
+  }
   if (!chosen.receive) {
     const std::string ssrc = std::to_string(track.ssrc);
     const std::string msid = track.msid_stream + " " + track.msid_track;

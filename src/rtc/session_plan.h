@@ -30,6 +30,10 @@ struct SessionPlan {
   std::vector<int> payload_types;
   // Publisher: the feedback its offer accepts (RFC 4585 §4.2), which throng sends upstream.
   bool nack = false, pli = false, fir = false, remb = false;
+  // Publisher: its video's simulcast rids (RFC 8853; the stream's layers, in this order) and
+  // the one-byte header extension id that names each packet's rid. Empty: one encoding.
+  std::vector<std::string> rids;
+  int rid_extension = 0;
   std::chrono::steady_clock::time_point created;
 };
 

@@ -1,5 +1,6 @@
 #include "rtc/viewer_session.h"
 
+#include "media/payload_inspect.h"
 #include "rtc/media_stream.h"
 #include "rtc/rtc_service.h"
 #include "rtc/rtc_shard.h"
@@ -8,6 +9,7 @@
 #include "rtc/send_batch.h"
 #include "rtc/srtp.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace throng::rtc {
@@ -19,6 +21,15 @@ constexpr double kRetransmitBurst = 200;
 // Sender reports: RFC 3550 §6.2 would allow a few per second at this bandwidth; one a second
 // lets a player synchronize audio and video within a second of joining.
 constexpr auto kSenderReportInterval = std::chrono::seconds(1);
+// How often the layer choice is revisited, and a keyframe of the wanted layer asked for again
+// while a switch waits for one (the stream debounces what many viewers ask).
+constexpr auto kLayerCheckInterval = std::chrono::milliseconds(500);
+constexpr auto kSwitchKeyframeInterval = std::chrono::seconds(1);
+
+bool isVp8(const TrackDescription& track) {
+  return track.codec.size() == 3 && (track.codec[0] == 'V' || track.codec[0] == 'v') &&
+         (track.codec[1] == 'P' || track.codec[1] == 'p') && track.codec[2] == '8';
+}
 
 // RFC 3550 §4: NTP time, seconds since 1900 in the high 32 bits, the fraction in the low.
 std::uint64_t ntpTime(std::chrono::system_clock::time_point when) {
@@ -35,13 +46,15 @@ std::uint64_t ntpTime(std::chrono::system_clock::time_point when) {
 ViewerSession::ViewerSession(std::unique_ptr<SessionPlan> plan, RtcShard& shard,
                              Clock::time_point now)
     : PeerSession(std::move(plan), shard, now),
+      chooser_(now),
       retransmit_budget_(shard.service().options().nacks_per_second, kRetransmitBurst, now) {
   const auto& tracks = stream().tracks();
-  waiting_for_keyframe_.resize(tracks.size());
+  forwarders_.resize(tracks.size());
   sent_.resize(tracks.size());
   for (std::size_t i = 0; i < tracks.size(); ++i) {
-    waiting_for_keyframe_[i] = tracks[i].kind == MediaKind::kVideo;
+    if (tracks[i].kind == MediaKind::kVideo) forwarders_[i].emplace(isVp8(tracks[i]));
   }
+  chooseLayer(now);
 }
 
 ViewerSession::~ViewerSession() = default;
@@ -51,21 +64,46 @@ void ViewerSession::sendMedia(const MediaPacket& packet, SendBatch& batch) {
   const auto track = static_cast<std::size_t>(packet.track);
   const int payload_type = plan().payload_types[track];
   if (payload_type < 0) return;
-  if (waiting_for_keyframe_[track]) {
-    if (!packet.keyframe_start) return;
-    waiting_for_keyframe_[track] = false;
+  auto& forwarder = forwarders_[track];
+  if (!forwarder) {  // audio: one layer, sent as the stream numbered it
+    if (protectAndQueue(packet, payload_type, batch)) ++stats_.packets_sent;
+    return;
   }
-  if (protectAndQueue(packet, payload_type, batch)) ++stats_.packets_sent;
+  if (packet.bytes.size() < kRtpFixedHeaderSize) return;
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(packet.bytes.data());
+  const auto rewrite = forwarder->forward(
+      packet, std::span<const std::uint8_t>(bytes + kRtpFixedHeaderSize,
+                                            packet.bytes.size() - kRtpFixedHeaderSize));
+  if (!rewrite) return;
+  stats_.layer_switches = forwarder->switches();
+  if (protectAndQueue(packet, payload_type, batch, *rewrite)) ++stats_.packets_sent;
 }
 
 bool ViewerSession::protectAndQueue(const MediaPacket& packet, int payload_type,
-                                    SendBatch& batch) {
+                                    SendBatch& batch, const LayerForwarder::Rewrite& rewrite) {
   const std::size_t size = packet.bytes.size();
   if (size < 12 || size + kSrtpMaxOverhead > SendBatch::kSlotBytes) return false;
   std::uint8_t* slot = batch.next();
   std::memcpy(slot, packet.bytes.data(), size);
   // The viewer's payload type for this codec (its offer chose the number); marker bit kept.
   slot[1] = static_cast<std::uint8_t>((slot[1] & 0x80) | (payload_type & 0x7f));
+  if (rewrite.sequence != 0) {
+    setRtpSequence(std::span<std::uint8_t>(slot, size),
+                   static_cast<std::uint16_t>(packet.sequence + rewrite.sequence));
+  }
+  if (rewrite.picture_id != 0 || rewrite.tl0_pic_idx != 0) {
+    const std::span<std::uint8_t> payload(slot + kRtpFixedHeaderSize, size - kRtpFixedHeaderSize);
+    if (const auto d = media::parseVp8Descriptor(payload)) {
+      if (d->picture_id) {
+        media::writeVp8PictureId(payload, *d,
+                                 static_cast<std::uint16_t>(*d->picture_id + rewrite.picture_id));
+      }
+      if (d->tl0_pic_idx) {
+        media::writeVp8Tl0PicIdx(payload, *d,
+                                 static_cast<std::uint8_t>(*d->tl0_pic_idx + rewrite.tl0_pic_idx));
+      }
+    }
+  }
   std::size_t length = size;
   if (!srtp_->protectRtp(slot, length)) return false;
   batch.commit(length, mediaEndpoint());
@@ -87,10 +125,16 @@ void ViewerSession::onSrtcp(std::uint8_t* packet, std::size_t length, Clock::tim
         if (view.packet_type == kRtcpRtpfb && view.count == 1) {
           onNack(view.packet, now);
         } else if (view.packet_type == kRtcpPsfb && (view.count == 1 || view.count == 4)) {
-          // PLI (RFC 4585 §6.3.1) or FIR (RFC 5104 §4.3.1): debounced by the stream.
+          // PLI (RFC 4585 §6.3.1) or FIR (RFC 5104 §4.3.1): debounced by the stream, for the
+          // layer the viewer decodes (or is about to).
           ++stats_.keyframe_requests;
           RtcCounters::add(counters.keyframe_requests);
-          stream.requestKeyframe();
+          stream.requestKeyframe(wantedLayer());
+        } else if (view.packet_type == kRtcpPsfb && view.count == 15) {
+          if (const auto remb = parseRemb(view)) {
+            stats_.remb_bps = remb->bitrate_bps;
+            chooser_.onRemb(remb->bitrate_bps, now);
+          }
         } else if (view.packet_type == kRtcpRr || view.packet_type == kRtcpSr) {
           auto blocks = view.packet_type == kRtcpRr
                             ? [&] {
@@ -109,6 +153,7 @@ void ViewerSession::onSrtcp(std::uint8_t* packet, std::size_t length, Clock::tim
             }
             stats_.last_fraction_lost = block.fraction_lost;
             stats_.cumulative_lost = block.cumulative_lost;
+            chooser_.onReceiverReport(block.fraction_lost, now);
           }
         }
       });
@@ -129,9 +174,21 @@ void ViewerSession::onNack(std::span<const std::uint8_t> rtcp, Clock::time_point
   if (track < 0) return;
   const int payload_type = plan().payload_types[static_cast<std::size_t>(track)];
   if (payload_type < 0) return;
+  const auto& forwarder = forwarders_[static_cast<std::size_t>(track)];
   auto& batch = shard_.batch();
   for (const auto sequence : nack->sequences) {
-    const MediaPacket* packet = shard_.findPacket(stream(), track, sequence);
+    // The viewer's number names a packet of the layer it was on then.
+    LayerForwarder::Source source;
+    source.sequence = sequence;
+    if (forwarder) {
+      const auto found = forwarder->sourceOf(sequence);
+      if (!found) {
+        RtcCounters::add(counters.retransmit_missing);
+        continue;
+      }
+      source = *found;
+    }
+    const MediaPacket* packet = shard_.findPacket(stream(), track, source.layer, source.sequence);
     if (!packet) {
       RtcCounters::add(counters.retransmit_missing);
       continue;
@@ -140,7 +197,7 @@ void ViewerSession::onNack(std::span<const std::uint8_t> rtcp, Clock::time_point
       RtcCounters::add(counters.retransmit_limited);
       continue;
     }
-    if (protectAndQueue(*packet, payload_type, batch)) {
+    if (protectAndQueue(*packet, payload_type, batch, source.rewrite)) {
       ++stats_.retransmitted;
       RtcCounters::add(counters.retransmitted);
     }
@@ -150,7 +207,72 @@ void ViewerSession::onNack(std::span<const std::uint8_t> rtcp, Clock::time_point
 
 CloseReason ViewerSession::connectedTick(Clock::time_point now, std::vector<std::string>& out) {
   appendSenderReports(now, out);
+  if (now - last_layer_check_ >= kLayerCheckInterval) chooseLayer(now);
   return CloseReason::kNone;
+}
+
+int ViewerSession::wantedLayer() const {
+  for (const auto& forwarder : forwarders_) {
+    if (forwarder) return forwarder->target();
+  }
+  return 0;
+}
+
+void ViewerSession::chooseLayer(Clock::time_point now) {
+  last_layer_check_ = now;
+  const auto layers = stream().layers(now);
+  for (auto& forwarder : forwarders_) {
+    if (!forwarder) continue;
+    int wanted = 0;  // without simulcast: the one layer
+    if (!layers.empty()) {
+      const auto chosen = chooser_.choose(layers, forwarder->current(), now);
+      if (!chosen) continue;  // every layer idle (offline): stay
+      wanted = *chosen;
+    }
+    if (wanted != forwarder->target()) {
+      forwarder->setTarget(wanted);
+      last_switch_request_ = {};
+    }
+    // A switch (or a start) waits for a keyframe of the new layer.
+    if (forwarder->switching() && phase() == Phase::kConnected &&
+        now - last_switch_request_ >= kSwitchKeyframeInterval) {
+      last_switch_request_ = now;
+      stream().requestKeyframeForNewViewer(wanted);
+    }
+  }
+}
+
+bool ViewerSession::pinLayer(std::optional<std::string> rid, Clock::time_point now) {
+  if (!rid) {
+    chooser_.pin(std::nullopt);
+  } else {
+    const auto layers = stream().layers(now);
+    const auto it = std::find_if(layers.begin(), layers.end(),
+                                 [&](const LayerView& view) { return view.rid == *rid; });
+    if (it == layers.end()) return false;
+    chooser_.pin(it->layer);
+  }
+  chooseLayer(now);
+  return true;
+}
+
+ViewerSession::LayerState ViewerSession::layerState(Clock::time_point now) const {
+  LayerState state;
+  state.layers = stream().layers(now);
+  state.pinned = chooser_.pinned().has_value();
+  auto ridOf = [&](int layer) {
+    for (const auto& view : state.layers) {
+      if (view.layer == layer) return view.rid;
+    }
+    return std::string();
+  };
+  for (const auto& forwarder : forwarders_) {
+    if (!forwarder) continue;
+    state.current = ridOf(forwarder->current());
+    state.target = ridOf(forwarder->target());
+    break;
+  }
+  return state;
 }
 
 // One compound SRTCP packet per track that has sent something: SR + SDES CNAME (RFC 3550

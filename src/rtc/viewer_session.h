@@ -6,11 +6,14 @@
 #pragma once
 
 #include "base/token_bucket.h"
+#include "rtc/layer_chooser.h"
+#include "rtc/layer_forwarder.h"
 #include "rtc/peer_session.h"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,9 +34,22 @@ class ViewerSession final : public PeerSession {
     return false;
   }
 
-  // The fan-out: copies `packet` into the batch's next slot with the viewer's payload type,
-  // protects it and queues it. A video track starts at a keyframe.
+  // The fan-out: copies `packet` into the batch's next slot with the viewer's payload type
+  // (and, for a video layer, its numbering: LayerForwarder), protects it and queues it. A video
+  // track starts at a keyframe of the layer chosen for the viewer.
   void sendMedia(const MediaPacket& packet, SendBatch& batch);
+
+  // Simulcast (RFC 8853). The layer this viewer's video aims for (0 without simulcast).
+  int wantedLayer() const;
+  // The viewer's own choice, by rid; nothing = automatic (LayerChooser). False: the stream
+  // has no layer of that name.
+  bool pinLayer(std::optional<std::string> rid, Clock::time_point now);
+  struct LayerState {
+    bool pinned = false;
+    std::string current, target;  // rids; empty = none yet
+    std::vector<LayerView> layers;
+  };
+  LayerState layerState(Clock::time_point now) const;
 
   // The shard's bookkeeping: index in its stream's fan-out list, -1 if not attached.
   int fanout_index = -1;
@@ -45,17 +61,25 @@ class ViewerSession final : public PeerSession {
     std::uint64_t keyframe_requests = 0;
     std::uint8_t last_fraction_lost = 0;  // video, from the latest receiver report (/256)
     std::int32_t cumulative_lost = 0;
+    std::uint64_t remb_bps = 0;  // the latest REMB, 0 = none
+    std::uint64_t layer_switches = 0;
   };
   const Stats& stats() const { return stats_; }
 
  private:
   // About once a second: sender reports.
   CloseReason connectedTick(Clock::time_point now, std::vector<std::string>& out) override;
-  bool protectAndQueue(const MediaPacket& packet, int payload_type, SendBatch& batch);
+  bool protectAndQueue(const MediaPacket& packet, int payload_type, SendBatch& batch,
+                       const LayerForwarder::Rewrite& rewrite = {});
+  // About twice a second: the layer the chooser wants, and a keyframe of it while switching.
+  void chooseLayer(Clock::time_point now);
   void appendSenderReports(Clock::time_point now, std::vector<std::string>& out);
   void onNack(std::span<const std::uint8_t> rtcp, Clock::time_point now);
 
-  std::vector<bool> waiting_for_keyframe_;  // per stream track
+  std::vector<std::optional<LayerForwarder>> forwarders_;  // per stream track: video only
+  LayerChooser chooser_;
+  Clock::time_point last_layer_check_{};
+  Clock::time_point last_switch_request_{};
   struct Sent {  // per stream track, for sender reports (RFC 3550 §6.4.1)
     std::uint32_t packets = 0;  // modulo 2^32, as the SR carries them
     std::uint32_t octets = 0;   // payload octets

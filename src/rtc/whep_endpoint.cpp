@@ -8,6 +8,7 @@
 #include "rtc/rtc_service.h"
 #include "rtc/rtc_shard.h"
 #include "rtc/sdp_answer.h"
+#include "rtc/whep_layer.h"
 
 #include <fmt/format.h>
 
@@ -32,6 +33,10 @@ using endpoint_http::mediaType;
 using endpoint_http::splitPath;
 
 void onPost(RtcService& service, RequestContext& context, Responder responder) {
+  if (isWhepLayerPath(context.route_tail)) {
+    answerWhepLayer(service, context, std::move(responder));
+    return;
+  }
   const auto path = splitPath(context.route_tail);
   if (!path.valid || !path.token.empty()) {
     fail(responder, beast_http::status::not_found, "no such WHEP endpoint");
@@ -119,6 +124,8 @@ void onPost(RtcService& service, RequestContext& context, Responder responder) {
   response.set(beast_http::field::location, location);
   response.set(beast_http::field::etag, etag);
   response.set("Accept-Patch", "application/trickle-ice-sdpfrag");
+  response.set(beast_http::field::link,
+               fmt::format("<{}{}>; rel=\"{}\"", location, kWhepLayerSuffix, kWhepLayerRel));
   response.body() = std::move(viewer_answer.sdp);
   addCors(response);
   responder.send(std::move(response));
@@ -155,13 +162,21 @@ void onPatch(RtcService& service, RequestContext& context, Responder responder) 
   endpoint_http::answerTrickle(context, responder);
 }
 
-void onOptions(RtcService&, RequestContext& context, Responder responder) {
+void onOptions(RtcService& service, RequestContext& context, Responder responder) {
+  if (isWhepLayerPath(context.route_tail)) {
+    answerWhepLayer(service, context, std::move(responder));
+    return;
+  }
   endpoint_http::answerOptions(context, responder, "WHEP", "POST, HEAD, OPTIONS");
 }
 
 // GET is answered for HEAD only (the router sends HEAD to GET handlers): a player may ask
 // whether the event is live before it makes an offer.
 void onGet(RtcService& service, RequestContext& context, Responder responder) {
+  if (isWhepLayerPath(context.route_tail)) {
+    answerWhepLayer(service, context, std::move(responder));
+    return;
+  }
   const auto path = splitPath(context.route_tail);
   if (context.request.method() != beast_http::verb::head) {
     StringResponse response{beast_http::status::method_not_allowed, 11};

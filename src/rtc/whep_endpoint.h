@@ -5,6 +5,7 @@
 //   PATCH   /whep/<event>/<token>  trickle ICE fragment (RFC 8840) → 204; ICE restart → 422
 //   OPTIONS both                   CORS preflight, Accept-Post
 //   HEAD    /whep/<event>          200 while the event is live, 404 otherwise
+//   GET/POST /whep/<event>/<token>/layer   the session's simulcast layer (rtc/whep_layer.h)
 //
 // Viewers need no credentials: watching a public event is public. What a stranger controls is
 // bounded: the offer by http.max_body_bytes and the SDP parser's limits, the number of sessions

@@ -159,6 +159,8 @@ void admitPublisher(WhipContext& whip, std::string slug, const std::string& offe
         plan->pli = media.pli;
         plan->fir = media.fir;
         plan->remb = media.remb;
+        plan->rids = media.rids;
+        plan->rid_extension = media.rid_extension;
       }
     }
   }

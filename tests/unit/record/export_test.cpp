@@ -193,7 +193,7 @@ TEST(Export, BadRecordingsSayWhatIsWrong) {
 
   // Unknown codec.
   auto vp9 =
-      Recorder::start(dir / "r", "vp9", {RecordedTrack{"video", "VP9", 98, 90'000, 0, ""}}, kStart);
+      Recorder::start(dir / "r", "vp9", {RecordedTrack{"video", "VP9", 98, 90'000, 0, "", ""}}, kStart);
   ASSERT_TRUE(vp9.ok());
   (*vp9)->stop();
   EXPECT_NE(error((*vp9)->directory()).find("codec \"VP9\" cannot be exported"), std::string::npos)

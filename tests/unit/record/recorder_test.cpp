@@ -25,8 +25,8 @@ using std::chrono::system_clock;
 const system_clock::time_point kStart{std::chrono::milliseconds(1'714'998'896'789)};
 
 std::vector<RecordedTrack> twoTracks() {
-  return {RecordedTrack{"video", "VP8", 96, 90'000, 0, ""},
-          RecordedTrack{"audio", "opus", 111, 48'000, 2, "minptime=10"}};
+  return {RecordedTrack{"video", "VP8", 96, 90'000, 0, "", ""},
+          RecordedTrack{"audio", "opus", 111, 48'000, 2, "minptime=10", ""}};
 }
 
 std::vector<std::uint8_t> packet(std::uint16_t sequence, std::uint32_t ssrc, std::size_t size) {

@@ -20,11 +20,11 @@ RecordingIndex sample() {
   index.flush_interval = std::chrono::milliseconds(200);
   IndexedTrack video;
   video.track = RecordedTrack{"video", "H264", 102,
-                              90'000,  0,      "packetization-mode=1;profile-level-id=42e01f"};
+                              90'000,  0,      "packetization-mode=1;profile-level-id=42e01f", "h"};
   video.udp_port = 5004;
   video.ssrc = 0xdeadbeef;
   IndexedTrack audio;
-  audio.track = RecordedTrack{"audio", "opus", 111, 48'000, 2, "minptime=10"};
+  audio.track = RecordedTrack{"audio", "opus", 111, 48'000, 2, "minptime=10", ""};
   audio.udp_port = 5006;
   index.tracks = {video, audio};
   return index;
@@ -49,6 +49,7 @@ TEST(RecordingIndex, RoundTripKeepsEveryField) {
   EXPECT_EQ(back->tracks[0].track.codec, "H264");
   EXPECT_EQ(back->tracks[0].track.payload_type, 102);
   EXPECT_EQ(back->tracks[0].track.fmtp, "packetization-mode=1;profile-level-id=42e01f");
+  EXPECT_EQ(back->tracks[0].track.rid, "h");
   EXPECT_EQ(back->tracks[0].ssrc, 0xdeadbeefu);
   EXPECT_EQ(back->tracks[1].track.channels, 2);
   EXPECT_EQ(back->tracks[1].udp_port, 5006);
