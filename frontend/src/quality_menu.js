@@ -6,6 +6,13 @@
 // The menu is read again this long after a change of picture size (the video's resize event
 // comes at every layer switch; a burst of them makes one request).
 const RESIZE_SETTLE_MS = 300;
+// A session that is not connected yet is asked again this much later.
+const CONNECTING_RETRY_MS = 1000;
+// A layer that has not started yet (the streamer's browser adds its larger layers as its
+// bandwidth estimate grows), or whose size is not known yet, is looked at again this much
+// later, a few times.
+const SETTLE_RETRY_MS = 3000;
+const SETTLE_RETRIES = 5;
 
 // "720p", or the layer's encodingId when its size is unknown (H.264 layers: width/height 0).
 export function layerLabel(layer) {
@@ -20,6 +27,8 @@ export function qualityMenu({ box, select, video, player }) {
   let wanted = null;    // the viewer's latest choice, not yet confirmed by the server
   let choosing = false; // a POST is under way (they are sent one at a time, in order)
   let resizeTimer = null;
+  let settleTimer = null;
+  let settleRetries = 0;
 
   function hide() {
     box.hidden = true;
@@ -58,22 +67,39 @@ export function qualityMenu({ box, select, video, player }) {
     // What is on screen while a pinned layer waits for its keyframe.
     select.title = current ? `Showing ${layerLabel(current)}` : "";
     box.hidden = false;
+    const unsettled = layers.some((l) => l.active === false || !(l.height > 0));
+    if (unsettled && settleRetries < SETTLE_RETRIES) {
+      settleRetries += 1;
+      clearTimeout(settleTimer);
+      settleTimer = setTimeout(read, SETTLE_RETRY_MS);
+    }
   }
 
-  async function refresh() {
+  // Asked from outside (a new session, the stream live again, focus, a new picture size):
+  // the layers may have changed, so they get their settling reads again.
+  function refresh() {
+    settleRetries = 0;
+    return read();
+  }
+
+  async function read() {
     const p = player();
     if (!p?.layerUrl) {
       hide();
       return;
     }
+    // Until the connection is up throng has no layer to tell of (it answers 409): the page
+    // refreshes the menu again when it connects.
+    if (p.pc.connectionState !== "connected") return;
     const read = ++reads;
     try {
       const answer = await p.layers();
       if (read === reads && !choosing && p === player()) render(answer);
     } catch (error) {
-      // 404: the session is gone (a new one is on its way); anything else: the menu stays as
-      // it was and the next refresh tries again.
+      // 404: the session is gone (a new one is on its way); 409: not connected yet after all;
+      // anything else: the menu stays as it was and the next refresh tries again.
       if (error.status === 404 && read === reads) hide();
+      if (error.status === 409) setTimeout(read, CONNECTING_RETRY_MS);
     }
   }
 

@@ -126,6 +126,7 @@ function showStudio(studio) {
 async function showSending() {
   if (!live) {
     figure("h-sending", "—");
+    $("h-sending-label").textContent = "Sending";
     return;
   }
   const sending = await live.stats().catch(() => null);
@@ -136,13 +137,13 @@ async function showSending() {
                                                                      width: l.frameWidth })) }
     : null;
   const fps = sent?.framesPerSecond ? ` · ${Math.round(sent.framesPerSecond)} fps` : "";
-  // With simulcast the largest picture is shown, and how many layers the browser sends now
-  // (it drops the larger ones while its bandwidth estimate is too low for them).
-  const layers = !live.simulcast ? 0
-    : sending.videoLayers.filter((l) => l.frameWidth > 0 && l.framesPerSecond > 0).length;
-  const qualities = layers > 0 ? ` · ${layers} of 3 qualities` : "";
-  figure("h-sending", sent?.frameWidth ? `${sent.frameWidth}×${sent.frameHeight}${fps}${qualities}`
+  figure("h-sending", sent?.frameWidth ? `${sent.frameWidth}×${sent.frameHeight}${fps}`
     : live.senders.video ? "starting…" : "sound only");
+  // With simulcast the largest picture is shown, and how many layers the browser sends now
+  // (it leaves the larger ones out while its bandwidth estimate is too low for them).
+  const layers = sending?.videoLayers.filter((l) => l.frameWidth > 0 && l.framesPerSecond > 0);
+  $("h-sending-label").textContent = live.simulcast && layers
+    ? `Sending · ${layers.length} of 3 qualities` : "Sending";
 }
 
 async function poll() {

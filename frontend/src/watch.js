@@ -90,12 +90,10 @@ async function play(event) {
           onState: (state) => {
             if (state === "disconnected") screenMessage("Reconnecting…");
             setLive(state === "connected");
+            if (state === "connected") refreshLayers();
             if (state === "failed" || state === "closed") resolve();
           },
-        }).then((player) => {
-          window.watch.player = player;
-          refreshLayers();
-        }, reject);
+        }).then((player) => (window.watch.player = player), reject);
       });
       window.watch.player?.stop();
       screenMessage("Reconnecting…");

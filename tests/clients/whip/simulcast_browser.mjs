@@ -9,7 +9,8 @@
 //    frames within 5 s and they keep coming, pinning h brings 1280, "auto" hands the choice
 //    back to throng, all on the same RTCPeerConnection; bad requests get 400 and 404;
 //  - the watch page (/live/demo) shows a Quality menu (Auto, 720p, 360p, 180p), reached with
-//    Tab; choosing 180p with the arrow keys shrinks the video;
+//    Tab; choosing 180p with the arrow keys shrinks the video; the streamer goes live again in
+//    one quality and the menu goes, in three and it comes back, on the same connection;
 //  - no page logs a console error.
 // Screenshots of the watch page with its menu and of the studio are kept in the test
 // artifacts.
@@ -194,9 +195,11 @@ test("(a) the publisher's connection sends rids l, m and h", async () => {
     await sleep(1000);
     const b = await layerStats();
     last = b;
+    const earlier = new Map(a.map((r) => [r.rid, r]));
     const ok = b.length === 3 && b.map((r) => r.rid).join() === "l,m,h" &&
-               b.every((r, i) => r.active !== false && r.bytes > a[i].bytes &&
-                                 r.frames > a[i].frames) &&
+               b.every((r) => r.active !== false && earlier.has(r.rid) &&
+                              r.bytes > earlier.get(r.rid).bytes &&
+                              r.frames > earlier.get(r.rid).frames) &&
                b.map((r) => r.width).join() === "320,640,1280";
     return ok ? b : null;
   }).catch((error) => {
@@ -205,7 +208,8 @@ test("(a) the publisher's connection sends rids l, m and h", async () => {
   record("test", `publisher layers: ${JSON.stringify(sending)}`);
   assert.equal(await studio.evaluate(() => window.studio.live.pc === window.firstPc), true);
   // The studio shows the largest picture and the number of qualities sent.
-  await studio.waitForSelector("#h-sending:has-text('3 of 3 qualities')", { timeout: 10_000 });
+  await studio.waitForSelector("#h-sending-label:has-text('Sending · 3 of 3 qualities')",
+                               { timeout: 10_000 });
   assert.match(await studio.textContent("#h-sending"), /^1280×720/);
   await studio.screenshot({ path: join(artifactDir, "simulcast-studio.png") });
 });
@@ -308,7 +312,8 @@ test("(f) the watch page's Quality menu, from the keyboard", async () => {
   await menu.waitFor({ state: "visible", timeout: 5000 });
   const labels = await waitFor("the menu lists the layers", 5000, async () => {
     const texts = await watch.$$eval("#quality option", (os) => os.map((o) => o.textContent));
-    return texts.length === 4 && /^Auto \((720p|360p|180p)\)$/.test(texts[0]) ? texts : null;
+    return texts.length === 4 && /^Auto \((720p|360p|180p)\)$/.test(texts[0]) &&
+           texts.slice(1).join() === "720p,360p,180p" ? texts : null;
   });
   record("test", `menu: ${labels.join(" | ")}`);
   assert.deepEqual(labels.slice(1), ["720p", "360p", "180p"]);
@@ -344,6 +349,38 @@ test("(f) the watch page's Quality menu, from the keyboard", async () => {
   assert.equal(await menu.inputValue(), "auto");
   await waitFor("auto again", 5000, async () =>
     (await watch.evaluate(() => window.watch.player.layers())).mode === "auto");
+});
+
+test("the menu follows the stream: gone for one quality, back for three", async () => {
+  const state = () => watch.evaluate(() => document.getElementById("state").textContent);
+  const menuShown = () => watch.evaluate(() => !document.getElementById("quality-box").hidden);
+  const goLive = async (simulcast) => {
+    await studio.click("#end");
+    await waitFor("the watch page shows offline", 10_000, async () => (await state()) === "offline");
+    if ((await studio.isChecked("#simulcast")) !== simulcast) await studio.click("#simulcast");
+    await studio.click("#go-live");
+    await studio.waitForSelector("#live-status:has-text('You are live')", { timeout: 20_000 });
+    assert.equal(await studio.evaluate(() => window.studio.live.simulcast), simulcast);
+    await waitFor("the watch page shows live", 10_000, async () => (await state()) === "live");
+  };
+  // One quality: the stream-state push (live again) reads the layers, and there are none.
+  await goLive(false);
+  await waitFor("the menu goes", 5000, async () => !(await menuShown()));
+  const watchStats = async () => (await window.watch.player.stats()).video;
+  assert.ok((await framesOver(watch, 1000, watchStats)) > 10, "the single layer plays");
+  // Three again: the menu comes back with them.
+  await goLive(true);
+  // The larger layers start as the streamer's bandwidth estimate grows; their sizes are
+  // known from their first keyframes, and the menu reads them again until then.
+  let labels = null;
+  await waitFor("the menu comes back", 15_000, async () => {
+    labels = await watch.$$eval("#quality option", (os) => os.map((o) => o.textContent));
+    return (await menuShown()) && labels.slice(1).join() === "720p,360p,180p";
+  }).catch((error) => {
+    throw new Error(`${error.message}; the menu: ${labels?.join(" | ")}`);
+  });
+  assert.equal(await watch.evaluate(() => window.watch.player.pc === window.firstPc), true,
+               "the watch page kept its connection through both");
 });
 
 test("(g) no page logged an error", async () => {
