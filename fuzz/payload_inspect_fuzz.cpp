@@ -1,5 +1,5 @@
 // Fuzzes the video payload inspection (src/media/payload_inspect.h) on arbitrary bytes, read as
-// both VP8 and H.264: nothing is read outside the payload (ASan), the parameter-set views lie
+// both VP8 and H.264 (and the VP8 descriptor rewritten as a simulcast forwarder does): nothing is read outside the payload (ASan), the parameter-set views lie
 // inside it and are the NAL units they claim to be, and the facts agree with each other.
 #include "media/h264_nal.h"
 #include "media/payload_inspect.h"
@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -25,6 +26,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // RFC 7741 §4.3: only the start of partition 0 can start a keyframe.
   if (vp8StartsKeyframe(in) && (size < 2 || !(data[0] & 0x10) || (data[0] & 0x07) != 0)) {
     std::abort();
+  }
+
+  // The VP8 descriptor lies inside the payload; rewriting its picture id and TL0PICIDX where
+  // it says they are (as a simulcast forwarder does) writes nothing outside them and reads back.
+  if (const auto d = parseVp8Descriptor(in)) {
+    if (d->size > size) std::abort();
+    std::vector<std::uint8_t> copy(data, data + size);
+    writeVp8PictureId(copy, *d, 0x1234);
+    writeVp8Tl0PicIdx(copy, *d, 0x56);
+    const auto again = parseVp8Descriptor(copy);
+    if (!again || again->size != d->size) std::abort();
+    if (d->picture_id && *again->picture_id != (d->long_picture_id ? 0x1234 : 0x34)) std::abort();
+    if (d->tl0_pic_idx && *again->tl0_pic_idx != 0x56) std::abort();
+  }
+  if (const auto picture = vp8KeyframeSize(in)) {
+    if (picture->width <= 0 || picture->height <= 0 || !vp8StartsKeyframe(in)) std::abort();
   }
 
   const H264PayloadFacts facts = inspectH264Payload(in);

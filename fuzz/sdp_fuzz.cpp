@@ -1,9 +1,10 @@
-// Fuzzes the SDP parser (src/rtc/sdp.h) and the WHEP answer built on it (sdp_answer.h). The
+// Fuzzes the SDP parser (src/rtc/sdp.h) and the WHEP and WHIP answers built on it (sdp_answer.h). The
 // parser's bounds must hold and every refusal say why; an offer the parser refuses is malformed
 // to the answer too, and an answer that is produced must parse back with one m-section per
 // offered one.
 #include "rtc/sdp.h"
 #include "rtc/sdp_answer.h"
+#include "rtc/simulcast.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -48,15 +49,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  auto result = answerViewerOffer(text, params());
-  if (auto* problem = std::get_if<OfferProblem>(&result)) {
-    if (problem->reason.empty()) std::abort();
-    if (!parsed && problem->kind != OfferProblemKind::kMalformed) std::abort();
-    return 0;
+  // As a WHEP viewer's offer, then as a WHIP publisher's (whose answer may take simulcast).
+  for (const bool publisher : {false, true}) {
+    auto result = publisher ? answerPublisherOffer(text, params()) : answerViewerOffer(text, params());
+    if (auto* problem = std::get_if<OfferProblem>(&result)) {
+      if (problem->reason.empty()) std::abort();
+      if (!parsed && problem->kind != OfferProblemKind::kMalformed) std::abort();
+      continue;
+    }
+    const SdpAnswer& answer = std::get<SdpAnswer>(result);
+    if (!parsed || answer.media.size() != parsed->media.size()) std::abort();
+    auto back = parseSdp(answer.sdp);
+    if (!back || back->media.size() != parsed->media.size()) std::abort();
+    for (std::size_t i = 0; i < answer.media.size(); ++i) {
+      // Simulcast is answered only with the rid extension, within the layer bound, and reads
+      // back as the same rids.
+      const auto& rids = answer.media[i].rids;
+      if (rids.empty()) continue;
+      if (!publisher || rids.size() < 2 || rids.size() > kMaxSimulcastLayers ||
+          answer.media[i].rid_extension < 1 || answer.media[i].rid_extension > 14 ||
+          back->media[i].rids.size() != rids.size()) {
+        std::abort();
+      }
+    }
   }
-  const SdpAnswer& answer = std::get<SdpAnswer>(result);
-  if (!parsed || answer.media.size() != parsed->media.size()) std::abort();
-  auto back = parseSdp(answer.sdp);
-  if (!back || back->media.size() != parsed->media.size()) std::abort();
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "bench/whep_viewer.h"
 
 #include "base/random.h"
+#include "media/payload_inspect.h"
 #include "rtc/dtls.h"
 #include "rtc/packet_class.h"
 #include "rtc/rtcp.h"
@@ -411,6 +412,11 @@ void WhepViewer::onRtp(std::uint8_t* data, std::size_t size) {
   if (keyframe) {
     ++counts_.keyframes;
     if (!times_.first_keyframe) times_.first_keyframe = Clock::now() - started_;
+    if (const auto picture = media::vp8KeyframeSize(
+            std::span<const std::uint8_t>(payload, clear->payload_size))) {
+      counts_.keyframe_width = picture->width;
+      counts_.keyframe_height = picture->height;
+    }
   }
 }
 
@@ -444,6 +450,19 @@ void WhepViewer::sendNack(std::uint16_t sequence) {
   nack.media_ssrc = video_ssrc_;
   nack.sequences = {sequence};
   rtc::appendNack(packet, nack);
+  sendRtcp(std::move(packet));
+}
+
+void WhepViewer::sendReceiverReport(std::uint8_t fraction_lost) {
+  std::string packet;
+  rtc::RtcpReceiverReport report;
+  report.sender_ssrc = own_ssrc_;
+  rtc::RtcpReportBlock block;
+  block.ssrc = video_ssrc_;
+  block.fraction_lost = fraction_lost;
+  block.highest_sequence = video_.last;
+  report.blocks.push_back(block);
+  rtc::appendReceiverReport(packet, report);
   sendRtcp(std::move(packet));
 }
 

@@ -59,6 +59,9 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
   void sendNack(std::uint16_t sequence);
   // Sends an RTCP PLI (RFC 4585 §6.3.1) for the video track.
   void sendPli();
+  // Sends a receiver report (RFC 3550 §6.4.2) about the video track saying `fraction_lost`
+  // (/256) of it was lost, as a viewer on a bad link would.
+  void sendReceiverReport(std::uint8_t fraction_lost);
 
   enum class State { kPosting, kIce, kDtls, kReceiving, kFailed, kStopped };
   State state() const { return state_; }
@@ -79,6 +82,8 @@ class WhepViewer : public std::enable_shared_from_this<WhepViewer> {
     std::uint64_t out_of_order = 0;  // older than the newest seen: reordered or retransmitted
     std::uint64_t reads = 0;         // successful recvmsg calls (datagrams ÷ reads = coalescing)
     std::uint64_t sender_reports = 0;  // authenticated SRs about the stream's video or audio
+    // The picture size of the latest VP8 keyframe verified (RFC 6386 §9.1), 0 before one.
+    int keyframe_width = 0, keyframe_height = 0;
   };
   Counts counts() const;
   std::uint16_t lastVideoSequence() const { return video_.last; }

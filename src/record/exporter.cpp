@@ -59,6 +59,16 @@ Result<Plan> chooseTracks(const RecordingIndex& index, const Container& containe
                        "\" cannot be exported (known: VP8, H264, opus)");
     }
     int& slot = t.kind == "video" ? plan.video : plan.audio;
+    // Simulcast encodings come lowest first (libwebrtc orders them by size; so do the offers
+    // throng has seen): a later one replaces the earlier, so the file gets the largest.
+    const bool larger_encoding = slot >= 0 && !t.rid.empty() &&
+                                 !index.tracks[static_cast<std::size_t>(slot)].track.rid.empty();
+    if (larger_encoding) {
+      notes.push_back("track " + std::to_string(slot) + " (simulcast encoding '" +
+                      index.tracks[static_cast<std::size_t>(slot)].track.rid +
+                      "') left out: a larger encoding follows");
+      slot = -1;
+    }
     if (slot >= 0) {
       notes.push_back(name + " left out: one " + t.kind + " track per file");
       continue;

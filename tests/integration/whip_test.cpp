@@ -74,6 +74,21 @@ std::string publisherOffer(const std::string& ufrag, const std::string& pwd,
       randomUint32(), ufrag, pwd, fingerprint, direction, ssrc);
 }
 
+// The same with simulcast (RFC 8853): the rid header extension, a=rid per encoding and
+// a=simulcast, and no SSRCs (throng learns them from the rid in the packets, as with browsers).
+std::string simulcastOffer(const std::string& ufrag, const std::string& pwd,
+                           const std::string& fingerprint, const std::vector<std::string>& rids) {
+  std::string offer = publisherOffer(ufrag, pwd, fingerprint, 0);
+  offer = offer.substr(0, offer.find("a=ssrc:"));
+  offer += "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n";
+  std::string list;
+  for (const auto& rid : rids) {
+    offer += "a=rid:" + rid + " send\r\n";
+    list += (list.empty() ? "" : ";") + rid;
+  }
+  return offer + "a=simulcast:send " + list + "\r\n";
+}
+
 // A WHIP publisher on one UDP socket, driven by the test's loop through service(): ICE checks
 // with USE-CANDIDATE (throng is ICE-lite), the DTLS client handshake, then VP8 at 30 frames a
 // second from the project's encoder, protected with SRTP. It records the RTCP throng sends it.
@@ -100,8 +115,32 @@ class PublisherBot {
     if (encoder.ok()) encoder_ = std::move(encoder.value());
   }
 
-  std::string offer() const { return publisherOffer(ufrag_, pwd_, fingerprint_, ssrc_); }
+  std::string offer() const {
+    if (layers_.empty()) return publisherOffer(ufrag_, pwd_, fingerprint_, ssrc_);
+    std::vector<std::string> rids{rid_};
+    for (const auto& layer : layers_) rids.push_back(layer->rid);
+    return simulcastOffer(ufrag_, pwd_, fingerprint_, rids);
+  }
   std::uint32_t ssrc() const { return ssrc_; }
+
+  // Simulcast: the bot's own encoding is named `rid`; each added layer is another encoding of
+  // the same pictures at `width`×`height`, with its own SSRC, numbering and encoder. Every
+  // packet carries its rid in header extension 10.
+  void addLayer(const std::string& rid, std::string layer_rid, int width, int height) {
+    rid_ = rid;
+    auto layer = std::make_unique<ExtraLayer>(width, height);
+    layer->rid = std::move(layer_rid);
+    layer->ssrc = randomUint32();
+    layer->sequence = static_cast<std::uint16_t>(randomUint32());
+    media::Vp8EncoderOptions options;
+    options.width = width;
+    options.height = height;
+    options.fps = 30;
+    options.bitrate_kbps = 600;
+    auto encoder = media::Vp8Encoder::create(options);
+    if (encoder.ok()) layer->encoder = std::move(encoder.value());
+    layers_.push_back(std::move(layer));
+  }
 
   // The answer of a 201: where to send, and whom to expect at the other end of DTLS.
   bool onAnswer(const std::string& sdp) {
@@ -165,7 +204,7 @@ class PublisherBot {
   void sendRaw(const std::string& datagram) { sendDatagram(datagram); }
 
   struct Feedback {
-    int nacks = 0, plis = 0, firs = 0, receiver_reports = 0, rembs = 0;
+    int nacks = 0, plis = 0, firs = 0, receiver_reports = 0, rembs = 0, layer_plis = 0;
     std::vector<std::uint16_t> nacked;
     std::uint64_t remb_bps = 0;
   };
@@ -236,6 +275,13 @@ class PublisherBot {
           } else if (auto pli = rtc::parsePli(view); pli && pli->media_ssrc == ssrc_) {
             ++feedback_.plis;
             keyframe_wanted_ = true;
+          } else if (pli) {
+            for (auto& layer : layers_) {
+              if (layer->ssrc == pli->media_ssrc) {
+                ++feedback_.layer_plis;
+                layer->keyframe_wanted = true;
+              }
+            }
           } else if (auto fir = rtc::parseFir(view)) {
             ++feedback_.firs;
             keyframe_wanted_ = true;
@@ -280,7 +326,7 @@ class PublisherBot {
       header.timestamp = timestamp;
       header.ssrc = ssrc_;
       header.marker = payload.marker;
-      std::string packet = protect(header, payload.bytes);
+      std::string packet = protect(header, payload.bytes, rid_);
       if (lose_next_) {
         lose_next_ = false;
         lost_sequence_ = header.sequence;
@@ -290,14 +336,63 @@ class PublisherBot {
       sendDatagram(packet);
       ++packets_sent_;
     }
+    for (auto& layer : layers_) sendLayerFrame(*layer, timestamp);
   }
 
-  std::string protect(const rtc::RtpHeaderFields& header, const std::string& payload) {
-    std::string packet(rtc::kRtpFixedHeaderSize + payload.size() + rtc::kSrtpMaxOverhead, '\0');
+  struct ExtraLayer {
+    ExtraLayer(int width, int height) : pattern(width, height) {}
+    std::string rid;
+    std::uint32_t ssrc = 0;
+    std::uint16_t sequence = 0;
+    std::unique_ptr<media::Vp8Encoder> encoder;
+    media::Vp8Packetizer packetizer{1100};
+    media::TestPattern pattern;
+    media::I420Frame picture;
+    bool keyframe_wanted = true;
+  };
+
+  void sendLayerFrame(ExtraLayer& layer, std::uint32_t timestamp) {
+    if (!layer.encoder) return;
+    layer.pattern.render(layer.picture, frames_, std::chrono::system_clock::now());
+    auto frame = layer.encoder->encode(layer.picture, layer.keyframe_wanted, timestamp);
+    if (!frame) return;
+    layer.keyframe_wanted = false;
+    std::vector<media::Payload> payloads;
+    layer.packetizer.packetize(*frame, payloads);
+    for (const auto& payload : payloads) {
+      rtc::RtpHeaderFields header;
+      header.payload_type = kPayloadType;
+      header.sequence = layer.sequence++;
+      header.timestamp = timestamp + 4500;  // its own clock offset, as a browser's layers have
+      header.ssrc = layer.ssrc;
+      header.marker = payload.marker;
+      sendDatagram(protect(header, payload.bytes, layer.rid));
+    }
+  }
+
+  // With `rid`: a one-byte header extension (RFC 8285 §4.2) with element 10 = the rid.
+  std::string protect(const rtc::RtpHeaderFields& header, const std::string& payload,
+                      std::string_view rid = {}) {
+    std::string extension;
+    if (!rid.empty()) {
+      std::string element;
+      element.push_back(static_cast<char>((10 << 4) | (rid.size() - 1)));
+      element += rid;
+      while (element.size() % 4 != 0) element.push_back('\0');
+      const auto words = element.size() / 4;
+      extension = std::string("\xbe\xde", 2);
+      extension.push_back(static_cast<char>(words >> 8));
+      extension.push_back(static_cast<char>(words & 0xff));
+      extension += element;
+    }
+    const std::size_t header_size = rtc::kRtpFixedHeaderSize + extension.size();
+    std::string packet(header_size + payload.size() + rtc::kSrtpMaxOverhead, '\0');
     auto* data = reinterpret_cast<std::uint8_t*>(packet.data());
     rtc::writeRtpHeader(std::span<std::uint8_t, rtc::kRtpFixedHeaderSize>(data, 12), header);
-    std::copy(payload.begin(), payload.end(), packet.begin() + rtc::kRtpFixedHeaderSize);
-    std::size_t length = rtc::kRtpFixedHeaderSize + payload.size();
+    if (!extension.empty()) data[0] |= 0x10;  // X
+    std::copy(extension.begin(), extension.end(), packet.begin() + rtc::kRtpFixedHeaderSize);
+    std::copy(payload.begin(), payload.end(), packet.begin() + header_size);
+    std::size_t length = header_size + payload.size();
     if (!srtp_ || !srtp_->protectRtp(data, length)) return {};
     packet.resize(length);
     return packet;
@@ -338,6 +433,8 @@ class PublisherBot {
   bool retransmitted_ = false;
   std::uint64_t packets_sent_ = 0;
   Feedback feedback_;
+  std::string rid_;  // simulcast only
+  std::vector<std::unique_ptr<ExtraLayer>> layers_;
 };
 
 double metric(const ServerProcess& server, const std::string& name) {
@@ -692,6 +789,114 @@ TEST_F(WhipTest, APublisherBotTakesOverAndThrongActsAsItsReceiver) {
   second->stop();
   publisher_.reset();
   runUntil([&] { return metric(server_, "throng_webrtc_sessions") == 0; }, std::chrono::seconds(5));
+}
+
+
+// Simulcast (RFC 8853): the bot sends two encodings, "l" at 160×120 and "h" at 320×240, each
+// with its rid. A WHEP viewer bot reads and sets its layer through the layer resource; its
+// keyframes show which layer it gets, and its sequence numbers stay continuous through the
+// switches. Its receiver reports of heavy loss move it down by themselves.
+TEST_F(WhipTest, SimulcastViewersGetTheLayerTheirChoiceOrTheirFeedbackSays) {
+  publisher_ = std::make_unique<PublisherBot>(io_, *dtls_, certificate_->fingerprintSha256());
+  publisher_->addLayer("l", "h", 320, 240);
+  auto created = post(publisher_->offer(), key_);
+  ASSERT_EQ(created.response.result_int(), 201) << created.response.body();
+  EXPECT_NE(created.response.body().find("a=simulcast:recv l;h\r\n"), std::string::npos)
+      << created.response.body();
+  ASSERT_TRUE(publisher_->onAnswer(created.response.body()));
+  ASSERT_TRUE(runUntil([&] { return publisher_->connected() || publisher_->failed(); },
+                       std::chrono::seconds(10)));
+  ASSERT_TRUE(publisher_->connected()) << server_.logText();
+
+  auto watcher = viewer("127.0.0.2");
+  ASSERT_TRUE(receiving(watcher)) << watcher->failure() << "\n" << server_.logText();
+  const std::string layer_url = watcher->location() + "/layer";
+  auto layerState = [&] {
+    auto got = httpGet(server_.httpPort(), layer_url);
+    EXPECT_EQ(got.response.result_int(), 200) << got.response.body();
+    EXPECT_EQ(got.response[boost::beast::http::field::content_type], "application/json");
+    return nlohmann::json::parse(got.response.body(), nullptr, false);
+  };
+  auto choose = [&](const std::string& body) {
+    return httpRequest(server_.httpPort(), verb::post, layer_url, body, "application/json");
+  };
+  // Both layers are measured and active, lowest first.
+  nlohmann::json state;
+  ASSERT_TRUE(runUntil(
+      [&] {
+        state = layerState();
+        return state["layers"].size() == 2 && state["layers"][0]["active"] == true &&
+               state["layers"][1]["active"] == true && state["layers"][1]["height"] == 240 &&
+               state["layers"][0]["bitrate"].get<std::uint64_t>() > 0;
+      },
+      std::chrono::seconds(5)))
+      << state.dump();
+  EXPECT_EQ(state["layers"][0]["encodingId"], "l");
+  EXPECT_EQ(state["layers"][0]["width"], 160);
+  EXPECT_EQ(state["mode"], "auto");
+
+  auto keyframeHeight = [&] { return watcher->counts().keyframe_height; };
+  auto gapFree = [&] {
+    const auto c = watcher->counts();
+    return c.expected - std::min(c.expected, c.video_packets + c.audio_packets) <=
+           c.expected / 50 + 2;
+  };
+
+  // Pinned to "l": the next keyframe the viewer gets is 160×120, and throng asked the
+  // publisher for it (a PLI on that encoding's SSRC).
+  auto pinned = choose(R"({"encodingId":"l"})");
+  ASSERT_EQ(pinned.response.result_int(), 200) << pinned.response.body();
+  EXPECT_EQ(nlohmann::json::parse(pinned.response.body())["mode"], "manual");
+  EXPECT_EQ(nlohmann::json::parse(pinned.response.body())["target"], "l");
+  EXPECT_TRUE(runUntil([&] { return keyframeHeight() == 120; }, std::chrono::seconds(5)))
+      << keyframeHeight();
+  EXPECT_TRUE(runUntil([&] { return layerState()["current"] == "l"; }, std::chrono::seconds(2)));
+  // Pinned to "h": 320×240.
+  ASSERT_EQ(choose(R"({"mediaId":"0","encodingId":"h"})").response.result_int(), 200);
+  EXPECT_TRUE(runUntil([&] { return keyframeHeight() == 240; }, std::chrono::seconds(5)))
+      << keyframeHeight();
+  const auto before = watcher->counts();
+  ASSERT_TRUE(runUntil([&] { return watcher->counts().video_packets > before.video_packets + 60; },
+                       std::chrono::seconds(5)));
+  EXPECT_TRUE(gapFree()) << watcher->counts().expected << " expected, "
+                         << watcher->counts().video_packets << " video";
+  EXPECT_EQ(watcher->counts().decrypt_failures, 0u);
+  EXPECT_GE(publisher_->feedback().layer_plis + publisher_->feedback().plis, 2);
+
+  // Automatic again, and the viewer reports heavy loss: throng moves it down to "l".
+  ASSERT_EQ(choose(R"({"encodingId":"auto"})").response.result_int(), 200);
+  auto last_report = Clock::now() - std::chrono::seconds(1);
+  EXPECT_TRUE(runUntil(
+      [&] {
+        if (Clock::now() - last_report > std::chrono::milliseconds(300)) {
+          last_report = Clock::now();
+          watcher->sendReceiverReport(128);  // 50 % lost
+        }
+        return keyframeHeight() == 120;
+      },
+      std::chrono::seconds(8)))
+      << layerState().dump();
+  state = layerState();
+  EXPECT_EQ(state["mode"], "auto");
+  EXPECT_EQ(state["current"], "l");
+  EXPECT_TRUE(gapFree());
+  EXPECT_EQ(watcher->state(), WhepViewer::State::kReceiving);
+
+  // Bad choices are refused with the reason; the session goes on.
+  auto unknown = choose(R"({"encodingId":"x"})");
+  EXPECT_EQ(unknown.response.result_int(), 400);
+  EXPECT_NE(unknown.response.body().find("'l' 'h'"), std::string::npos)
+      << unknown.response.body();
+  EXPECT_EQ(choose("not json").response.result_int(), 400);
+  EXPECT_EQ(choose(R"({"encodingId":7})").response.result_int(), 400);
+  EXPECT_EQ(httpRequest(server_.httpPort(), verb::post, layer_url, R"({"encodingId":"l"})",
+                        "text/plain")
+                .response.result_int(),
+            415);
+  EXPECT_EQ(httpGet(server_.httpPort(), "/whep/demo/0123456789abcdef0123456789abcdef/layer")
+                .response.result_int(),
+            404);
+  EXPECT_EQ(watcher->state(), WhepViewer::State::kReceiving);
 }
 
 }  // namespace

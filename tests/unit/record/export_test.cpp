@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace throng::record {
@@ -129,6 +130,39 @@ TEST(Export, SingleTrackRecordings) {
       EXPECT_NEAR(f.audio_seconds, 2.0, 0.1);
     }
   }
+}
+
+// A simulcast live: two encodings of the video (160×120 "l", then 320×240 "h") recorded as two
+// tracks with their rids, and the audio. The export takes the larger and says so.
+TEST(Export, SimulcastTakesTheLargestEncoding) {
+  throng::testing::TempDir dir;
+  TestMediaOptions small_options;
+  small_options.width = 160;
+  small_options.height = 120;
+  const TestMedia small = testing::makeTestMedia(small_options);
+  const TestMedia& large = media(false);
+  TestMedia m;
+  m.tracks = {small.tracks[0], large.tracks[0], large.tracks[1]};
+  m.tracks[0].rid = "l";
+  m.tracks[1].rid = "h";
+  for (const auto& p : small.packets) {
+    if (p.track == 0) m.packets.push_back({0, p.rtp, p.at});
+  }
+  for (const auto& p : large.packets) m.packets.push_back({p.track + 1, p.rtp, p.at});
+  std::stable_sort(m.packets.begin(), m.packets.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  const auto recording = record(dir / "recordings", m, "simulcast");
+  const auto output = dir / "simulcast.webm";
+  auto report = exportRecording(recording, output);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  ASSERT_EQ(report->tracks.size(), 2u);
+  bool noted = false;
+  for (const auto& note : report->notes) noted |= note.find("'l'") != std::string::npos;
+  EXPECT_TRUE(noted);
+  const auto f = testing::probeFile(output);
+  ASSERT_EQ(f.error, "");
+  EXPECT_EQ(f.width, 320);
+  EXPECT_EQ(f.video_frames_decoded, large.video_frames);
 }
 
 // A live whose video reaches the recorder a second after its audio (the first keyframe came late):
