@@ -211,6 +211,14 @@ test("(a) the publisher's connection sends rids l, m and h", async () => {
   await studio.waitForSelector("#h-sending-label:has-text('Sending · 3 of 3 qualities')",
                                { timeout: 10_000 });
   assert.match(await studio.textContent("#h-sending"), /^1280×720/);
+  // The server's figure for the stream counts every layer.
+  const health = await waitFor("the studio shows the layers' bitrate", 10_000, () =>
+    studio.evaluate(() => window.studio.studio?.health?.video_bitrate_bps > 500_000 &&
+                          window.studio.studio.health));
+  record("test", `studio health: ${JSON.stringify(health)}`);
+  await studio.waitForFunction(() => /^[\d,]+ kbit\/s$/.test(
+    document.getElementById("h-bitrate").textContent) &&
+    parseInt(document.getElementById("h-bitrate").textContent.replace(",", ""), 10) > 500);
   await studio.screenshot({ path: join(artifactDir, "simulcast-studio.png") });
 });
 
