@@ -229,7 +229,8 @@ test("(b) a WHEP viewer's layer resource lists the three layers, lowest first", 
   await viewer.evaluate(() => (window.firstPc = window.player.pc, true));
   const layerUrl = await viewer.evaluate(() => window.player.layerUrl);
   assert.match(layerUrl, new RegExp(`^${base}/whep/demo/[^/]+/layer$`));
-  await waitFor("the viewer decodes", 15_000, async () => (await viewerVideo())?.framesDecoded > 10);
+  await waitFor("the viewer decodes", 15_000,
+                async () => (await viewerVideo())?.framesDecoded > 10);
 
   const answer = await waitFor("three active layers", 10_000, async () => {
     const a = await layers();
@@ -364,7 +365,8 @@ test("the menu follows the stream: gone for one quality, back for three", async 
   const menuShown = () => watch.evaluate(() => !document.getElementById("quality-box").hidden);
   const goLive = async (simulcast) => {
     await studio.click("#end");
-    await waitFor("the watch page shows offline", 10_000, async () => (await state()) === "offline");
+    await waitFor("the watch page shows offline", 10_000,
+                  async () => (await state()) === "offline");
     if ((await studio.isChecked("#simulcast")) !== simulcast) await studio.click("#simulcast");
     await studio.click("#go-live");
     await studio.waitForSelector("#live-status:has-text('You are live')", { timeout: 20_000 });
