@@ -226,8 +226,9 @@ void ViewerSession::chooseLayer(Clock::time_point now) {
     int wanted = 0;  // without simulcast: the one layer
     if (!layers.empty()) {
       const auto chosen = chooser_.choose(layers, forwarder->current(), now);
-      if (!chosen) continue;  // every layer idle (offline): stay
-      wanted = *chosen;
+      // Every layer idle (offline): a pinned layer is aimed for at once, else stay.
+      if (!chosen && !chooser_.pinned()) continue;
+      wanted = chosen ? *chosen : *chooser_.pinned();
     }
     if (wanted != forwarder->target()) {
       forwarder->setTarget(wanted);

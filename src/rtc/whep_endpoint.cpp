@@ -132,6 +132,10 @@ void onPost(RtcService& service, RequestContext& context, Responder responder) {
 }
 
 void onDelete(RtcService& service, RequestContext& context, Responder responder) {
+  if (isWhepLayerPath(context.route_tail)) {
+    answerWhepLayer(service, context, std::move(responder));
+    return;
+  }
   const auto path = splitPath(context.route_tail);
   auto owner = path.valid && !path.token.empty()
                    ? service.registry().find(path.slug, path.token)
@@ -150,6 +154,10 @@ void onDelete(RtcService& service, RequestContext& context, Responder responder)
 }
 
 void onPatch(RtcService& service, RequestContext& context, Responder responder) {
+  if (isWhepLayerPath(context.route_tail)) {
+    answerWhepLayer(service, context, std::move(responder));
+    return;
+  }
   const auto path = splitPath(context.route_tail);
   auto owner = path.valid && !path.token.empty()
                    ? service.registry().find(path.slug, path.token)

@@ -60,7 +60,8 @@ std::variant<std::optional<std::string>, std::string> parseChoice(std::string_vi
     return std::string(R"(the body must be a JSON object such as {"encodingId":"h"})");
   }
   const auto it = parsed.find("encodingId");
-  if (it == parsed.end() || it->is_null()) return std::optional<std::string>();
+  if (it == parsed.end()) return std::string(R"(encodingId is missing: a rid, or "auto")");
+  if (it->is_null()) return std::optional<std::string>();
   if (!it->is_string()) return std::string("encodingId must be a string (a rid, or \"auto\")");
   const auto id = it->get<std::string>();
   if (id == "auto") return std::optional<std::string>();
@@ -79,6 +80,16 @@ void answerWhepLayer(RtcService& service, http::RequestContext& context, Respond
   std::string_view tail = context.route_tail;
   tail.remove_suffix(kWhepLayerSuffix.size());
   const auto path = endpoint_http::splitPath(tail);
+  if (method != beast_http::verb::get && method != beast_http::verb::head &&
+      method != beast_http::verb::post && method != beast_http::verb::options) {
+    StringResponse response{beast_http::status::method_not_allowed, 11};
+    response.set(beast_http::field::allow, "GET, POST, OPTIONS");
+    response.set(beast_http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = "the layer resource takes GET and POST; DELETE the session itself\n";
+    addCors(response);
+    responder.send(std::move(response));
+    return;
+  }
   if (method == beast_http::verb::options) {
     StringResponse response{beast_http::status::no_content, 11};
     response.set(beast_http::field::allow, "GET, POST, OPTIONS");

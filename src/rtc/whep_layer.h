@@ -24,7 +24,8 @@ inline constexpr std::string_view kWhepLayerRel = "urn:ietf:params:whep:ext:core
 
 // `tail` (after /whep/) names a layer resource.
 bool isWhepLayerPath(std::string_view tail);
-// GET, POST or OPTIONS of a layer resource (isWhepLayerPath(context.route_tail)).
+// A request for a layer resource (isWhepLayerPath(context.route_tail)): GET, POST, OPTIONS;
+// other methods get 405.
 void answerWhepLayer(RtcService& service, http::RequestContext& context,
                      http::Responder responder);
 

@@ -888,6 +888,10 @@ TEST_F(WhipTest, SimulcastViewersGetTheLayerTheirChoiceOrTheirFeedbackSays) {
   EXPECT_NE(unknown.response.body().find("'l' 'h'"), std::string::npos)
       << unknown.response.body();
   EXPECT_EQ(choose("not json").response.result_int(), 400);
+  EXPECT_EQ(choose("{}").response.result_int(), 400);
+  EXPECT_EQ(httpRequest(server_.httpPort(), verb::delete_, layer_url, "", "")
+                .response.result_int(),
+            405);
   EXPECT_EQ(choose(R"({"encodingId":7})").response.result_int(), 400);
   EXPECT_EQ(httpRequest(server_.httpPort(), verb::post, layer_url, R"({"encodingId":"l"})",
                         "text/plain")
