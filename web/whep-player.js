@@ -5,6 +5,10 @@
 //   const player = await startWhep(videoElement, "/whep/demo");
 //   ... player.stats() ... await player.stop();
 //
+// player.missingVideo is null when video comes; otherwise the browser offered no format that
+// carries the stream's video (throng does not transcode) and only the audio plays: it is then
+// the format's name from the answer's i= line ("H.264 High profile"), or "" if none is given.
+//
 // When the stream is sent in several qualities (simulcast), the answer links to the session's
 // layer resource (the layer extension of the early WHEP drafts): player.layers() says which
 // there are and which one is forwarded, player.setLayer("l") pins one, setLayer("auto") lets
@@ -67,11 +71,20 @@ export async function startWhep(video, endpoint, { onState = () => {} } = {}) {
   const resource = new URL(response.headers.get("Location"), new URL(endpoint, location.href));
   const layerUrl = linkTarget(response.headers.get("Link"), LAYER_REL,
                               new URL(endpoint, location.href));
-  await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+  const answer = await response.text();
+  try {
+    await pc.setRemoteDescription({ type: "answer", sdp: answer });
+  } catch (error) {
+    // The server made a session for this answer: end it now rather than let it time out.
+    pc.close();
+    await fetch(resource, { method: "DELETE" }).catch(() => {});
+    throw error;
+  }
 
   return {
     pc,
     resource: resource.href,
+    missingVideo: missingVideo(pc, answer),
     // The session's layer resource, or null when the server offers none.
     layerUrl,
     // {mode: "auto"|"manual", current, target, layers: [{encodingId, bitrate, width, height,
@@ -106,4 +119,12 @@ export async function startWhep(video, endpoint, { onState = () => {} } = {}) {
       await fetch(resource, { method: "DELETE" }).catch(() => {});
     },
   };
+}
+
+// A video section the answer rejected or left inactive: throng then names the stream's format in
+// the section's i= line (RFC 8866 §5.4, right after the m= line).
+function missingVideo(pc, answer) {
+  const video = pc.getTransceivers().find((t) => t.receiver.track.kind === "video");
+  if (video?.currentDirection === "recvonly" || video?.currentDirection === "sendrecv") return null;
+  return /^m=video [^\r\n]*\r?\ni=([^\r\n]*)/m.exec(answer)?.[1] ?? "";
 }

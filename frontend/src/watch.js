@@ -22,15 +22,17 @@ window.watch = { slug };
 // LIVE needs both: the player connected, and someone publishing (the room's status push,
 // urn:throng:stream:0; the event API says it first). Viewers stay connected while the stream
 // is offline and see it again when the streamer returns.
-const playback = { connected: false, publishing: true };
+// `videoNote`: why this browser gets the sound only (whep-player.js, missingVideo), or null.
+const playback = { connected: false, publishing: true, videoNote: null };
 
 function showState() {
   const live = playback.connected && playback.publishing;
   $("state").textContent = live ? "live" : "offline";
   $("state").className = `badge ${live ? "live" : "offline"}`;
   if (playback.connected) {
-    screenMessage(playback.publishing ? null
-                                     : "The stream is offline. It comes back here when the streamer returns.");
+    screenMessage(playback.publishing
+      ? playback.videoNote
+      : "The stream is offline. It comes back here when the streamer returns.");
   }
 }
 
@@ -93,7 +95,13 @@ async function play(event) {
             if (state === "connected") refreshLayers();
             if (state === "failed" || state === "closed") resolve();
           },
-        }).then((player) => (window.watch.player = player), reject);
+        }).then((player) => {
+          window.watch.player = player;
+          const missing = player.missingVideo;
+          playback.videoNote = missing === null ? null
+            : `This browser cannot play this stream's video${missing ? ` (${missing})` : ""}.`;
+          showState();
+        }, reject);
       });
       window.watch.player?.stop();
       screenMessage("Reconnecting…");

@@ -180,6 +180,70 @@ std::optional<OfferProblem> checkBundle(const SessionDescription& offer,
   return std::nullopt;
 }
 
+// RFC 8843 §7.3.3: the offerer-tagged section (the first mid of the offer's BUNDLE group) may
+// not be rejected while the group goes on. libwebrtc holds to it: with max-bundle its other
+// sections have no transport of their own, and an answer that rejects the tagged one fails in
+// setRemoteDescription ("Failed to setup RTCP mux", Chromium 156 watching a High-profile H.264
+// stream it cannot take). So, when throng serves other sections, it keeps that one in the group,
+// answered a=inactive with the offer's first format (RFC 3264 §6.1: an answer lists at least
+// one). A data channel section cannot be kept that way (it would need SCTP) and stays rejected.
+void keepBundleTag(const SessionDescription& offer, std::vector<NegotiatedMedia>& media) {
+  if (offer.bundle_groups.empty() || offer.bundle_groups.front().empty()) return;
+  const std::string& tag = offer.bundle_groups.front().front();
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    const SdpMedia& m = offer.media[i];
+    if (m.mid != tag) continue;
+    if (media[i].track >= 0 || m.kind == MediaKind::kOther || m.codecs.empty() ||
+        offeredOff(offer, m)) {
+      return;
+    }
+    media[i].inactive = true;
+    media[i].payload_type = m.codecs.front().payload_type;
+    return;
+  }
+}
+
+// "H.264 High profile", "VP8", "Opus": how a viewer's player names a format.
+std::string formatInWords(const OutgoingTrack& track) {
+  if (iequals(track.codec, "opus")) return "Opus";
+  if (!iequals(track.codec, "H264")) return track.codec;
+  switch (h264ProfileOfFmtp(track.fmtp).value_or(H264Profile::kOther)) {
+    case H264Profile::kConstrainedBaseline:
+      return "H.264 Constrained Baseline profile";
+    case H264Profile::kBaseline:
+      return "H.264 Baseline profile";
+    case H264Profile::kMain:
+      return "H.264 Main profile";
+    case H264Profile::kExtended:
+      return "H.264 Extended profile";
+    case H264Profile::kConstrainedHigh:
+      return "H.264 Constrained High profile";
+    case H264Profile::kHigh:
+      return "H.264 High profile";
+    case H264Profile::kOther:
+      break;
+  }
+  return "H.264";
+}
+
+// A viewer's sections that asked for a kind the stream has and got none of it: the viewer
+// offered no format that carries the stream's track (throng does not transcode, design.md §5).
+void noteMissingFormats(const SessionDescription& offer, const AnswerParams& params,
+                        std::vector<NegotiatedMedia>& media) {
+  for (const OutgoingTrack& track : params.tracks) {
+    const bool served = std::any_of(media.begin(), media.end(), [&](const NegotiatedMedia& n) {
+      return n.kind == track.kind && n.track >= 0;
+    });
+    if (served) continue;
+    for (std::size_t i = 0; i < media.size(); ++i) {
+      const SdpMedia& m = offer.media[i];
+      if (m.kind != track.kind || offeredOff(offer, m)) continue;
+      if (m.direction != "recvonly" && m.direction != "sendrecv") continue;
+      media[i].missing_format = formatInWords(track);
+    }
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -217,14 +281,20 @@ std::variant<SdpAnswer, OfferProblem> answerOffer(std::string_view offer,
                        answer_detail::describeTracks(params.tracks) +
                        " to recvonly or sendrecv sections");
   }
+  keepBundleTag(sd, media);
+  if (!receive) noteMissingFormats(sd, params, media);
   for (std::size_t i = 0; i < media.size(); ++i) {
-    if (media[i].track < 0) continue;
+    if (media[i].track < 0 && !media[i].inactive) continue;
     if (auto problem = checkTransport(sd.media[i])) return std::move(*problem);
   }
   if (auto problem = checkBundle(sd, media)) return std::move(*problem);
 
-  // With BUNDLE the first accepted section's transport is the one used (RFC 8843 §7.3.1).
-  const SdpMedia& transport = sd.media[static_cast<std::size_t>(first - media.begin())];
+  // With BUNDLE the tagged section's transport is the one used (RFC 8843 §7.3.1): the first
+  // kept one, as offerers list the group in the order of their sections.
+  const auto tagged = std::find_if(media.begin(), media.end(), [](const NegotiatedMedia& n) {
+    return n.track >= 0 || n.inactive;
+  });
+  const SdpMedia& transport = sd.media[static_cast<std::size_t>(tagged - media.begin())];
   SdpAnswer answer;
   answer.sdp = answer_detail::writeAnswer(sd, params, media, !sd.bundle_groups.empty());
   answer.remote_ufrag = transport.ice_ufrag;

@@ -57,6 +57,14 @@ struct NegotiatedMedia {
   // §15, RFC 8852 §3), which the answer repeats. Empty: one encoding.
   std::vector<std::string> rids;
   int mid_extension = 0, rid_extension = 0;
+  // Kept in the BUNDLE group although nothing is sent (track -1): the offerer-tagged section,
+  // which the answer may not reject (RFC 8843 §7.3.3), answered a=inactive on port 9 with the
+  // offer's first format (payload_type).
+  bool inactive = false;
+  // A viewer's section that gets no track although the stream has one of its kind, because no
+  // offered format carries it: that track's format in words ("H.264 High profile"), written as
+  // the section's i= line (RFC 8866 §5.4) so that a player can tell its viewer why.
+  std::string missing_format;
 };
 
 struct SdpAnswer {
@@ -79,11 +87,14 @@ struct OfferProblem {
 // matched to the first unused track of its kind whose codec it offers (name without case, clock
 // rate, channels for audio; H.264 needs packetization-mode=1 and a Baseline-compatible profile,
 // and an offered format of the track's own profile is preferred). Others are rejected in the
-// answer (port 0, a=inactive, mid kept; RFC 8843 §7.3.3). Unsupported: no sha-256 fingerprint,
-// no ice-ufrag/ice-pwd, setup other than actpass/active (absent counts as active, RFC 4145 §4),
-// no rtcp-mux, more than one BUNDLE group or accepted sections outside it (one section needs no
-// BUNDLE), an audio/video protocol other than UDP/TLS/RTP/SAVPF, an ICE-lite offerer, or no
-// section matched.
+// answer (port 0, a=inactive, mid kept; RFC 8843 §7.3.3), except the offerer-tagged section (the
+// first mid of the BUNDLE group) while others are accepted: it is answered a=inactive on port 9
+// and stays in the group (NegotiatedMedia::inactive). A viewer's section left without the
+// stream's track of its kind names that track's format in an i= line. Unsupported: no sha-256
+// fingerprint, no ice-ufrag/ice-pwd, setup other than actpass/active (absent counts as active,
+// RFC 4145 §4), no rtcp-mux, more than one BUNDLE group or accepted sections outside it (one
+// section needs no BUNDLE), an audio/video protocol other than UDP/TLS/RTP/SAVPF, an ICE-lite
+// offerer, or no section matched.
 std::variant<SdpAnswer, OfferProblem> answerViewerOffer(std::string_view offer,
                                                         const AnswerParams& params);
 

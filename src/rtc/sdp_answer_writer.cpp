@@ -32,16 +32,57 @@ void writeTransport(Writer& w, const AnswerParams& params) {
   w.line("a=setup:passive");
 }
 
-void writeRejected(Writer& w, const SdpMedia& offered, const AnswerParams& params) {
+// The media title line (RFC 8866 §5.4, right after m=): the stream's format the viewer did not
+// offer, for the player to show.
+void writeMissingFormat(Writer& w, const NegotiatedMedia& chosen) {
+  if (!chosen.missing_format.empty()) w.line("i=" + chosen.missing_format);
+}
+
+void writeCandidates(Writer& w, const AnswerParams& params) {
+  for (std::size_t i = 0; i < params.candidates.size(); ++i) {
+    const auto& c = params.candidates[i];
+    const std::uint32_t n = static_cast<std::uint32_t>(i) + 1;
+    w.line("a=candidate:" + std::to_string(n) + " 1 udp " + std::to_string(kHostPriority - n) +
+           " " + c.address().to_string() + " " + std::to_string(c.port()) + " typ host");
+  }
+  w.line("a=end-of-candidates");
+}
+
+void writeRejected(Writer& w, const SdpMedia& offered, const NegotiatedMedia& chosen,
+                   const AnswerParams& params) {
   std::string m = "m=" + offered.kind_name + " 0 " + offered.protocol;
   for (const std::string& format : offered.formats) m += " " + format;
   w.line(m);
+  writeMissingFormat(w, chosen);
   w.line("c=IN IP4 0.0.0.0");
   if (!offered.mid.empty()) w.line("a=mid:" + offered.mid);
   w.line("a=inactive");
   // Unused on a rejected section, but GStreamer's webrtcbin (1.22) refuses an answer unless
   // every m-section has ice-ufrag, ice-pwd, a fingerprint and a=setup; browsers ignore them.
   writeTransport(w, params);
+}
+
+// The offerer-tagged section kept in the BUNDLE group with nothing to send (sdp_answer.cpp,
+// keepBundleTag): the bundle's transport, one offered format (RFC 3264 §6.1) and a=rtcp-mux,
+// without which Chromium refuses the group ("rtcp-mux must be enabled when BUNDLE is enabled").
+void writeInactive(Writer& w, const SdpMedia& offered, const NegotiatedMedia& chosen,
+                   const AnswerParams& params) {
+  const std::string pt = std::to_string(chosen.payload_type);
+  w.line("m=" + offered.kind_name + " 9 " + offered.protocol + " " + pt);
+  writeMissingFormat(w, chosen);
+  w.line("c=IN IP4 0.0.0.0");
+  if (!offered.mid.empty()) w.line("a=mid:" + offered.mid);
+  w.line("a=inactive");
+  w.line("a=rtcp-mux");
+  writeTransport(w, params);
+  // keepBundleTag takes the format from the offer's a=rtpmap lines: it is there.
+  const SdpCodec& codec = offered.codecs.front();
+  std::string rtpmap = "a=rtpmap:" + pt + " " + codec.name + "/" + std::to_string(codec.clock_rate);
+  if (offered.kind == MediaKind::kAudio && codec.channels > 1) {
+    rtpmap += "/" + std::to_string(codec.channels);
+  }
+  w.line(rtpmap);
+  writeCandidates(w, params);
 }
 
 void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& chosen,
@@ -116,7 +157,7 @@ std::string writeAnswer(const SessionDescription& offer, const AnswerParams& par
   if (bundle) {
     std::string group = "a=group:BUNDLE";
     for (const NegotiatedMedia& m : media) {
-      if (m.track >= 0) group += " " + m.mid;
+      if (m.track >= 0 || m.inactive) group += " " + m.mid;
     }
     w.line(group);
   }
@@ -124,8 +165,10 @@ std::string writeAnswer(const SessionDescription& offer, const AnswerParams& par
   for (std::size_t i = 0; i < media.size(); ++i) {
     if (media[i].track >= 0) {
       writeAccepted(w, offer.media[i], media[i], params);
+    } else if (media[i].inactive) {
+      writeInactive(w, offer.media[i], media[i], params);
     } else {
-      writeRejected(w, offer.media[i], params);
+      writeRejected(w, offer.media[i], media[i], params);
     }
   }
   return w.take();

@@ -11,6 +11,9 @@
 //    because throng kept them and repeats them before each keyframe.
 //  - "bframes": Main profile with 2 B-frames: throng warns in its log that the publisher
 //    "sends B-frames"; what the viewer then shows is recorded, not judged.
+//  - "high": High profile, which Debian's Chromium does not offer: the viewer's answer keeps
+//    its video section inactive (RFC 8843 §7.3.3), the sound plays, and the player names the
+//    format it cannot play.
 //
 // Exits 77 (ctest: skipped) when the GStreamer elements are missing (scripts/setup.sh installs
 // them). Run by ctest as whip_h264_test; by hand from tests/clients:
@@ -272,7 +275,7 @@ async function closeViewer(page) {
 
 before(async () => {
   mkdirSync(artifactDir, { recursive: true });
-  server = await startThrong({ events: ["h264", "once", "bframes"] });
+  server = await startThrong({ events: ["h264", "once", "bframes", "high"] });
   base = `http://127.0.0.1:${server.ready.http.port}`;
   control = `http://127.0.0.1:${server.ready.control.port}`;
   browser = await chromium.launch({
@@ -368,6 +371,28 @@ test("B-frames: throng warns; the viewer's picture is recorded", async () => {
   await viewer.screenshot({ path: join(artifactDir, "whip-h264-bframes.png") });
   findings.push(`viewer's picture (B-frames): ${describePicture(await pictureCheck(viewer))}`);
   console.log(findings.join("\n"));
+  await closeViewer(viewer);
+  assert.equal(await publisher.stop(), 0);
+});
+
+test("High profile: a browser without it gets the sound and is told why", async () => {
+  // x264's ultrafast preset turns off what makes High profile High (gst_whip_publisher.py).
+  const publisher = await startPublisher("high", ["--profile=high", "--speed-preset=veryfast"]);
+  await publisher.waitLine("connected", /^connection-state connected/, 15_000);
+  const viewer = await openViewer("high", "viewer (High)");
+  const missing = await viewer.evaluate(() => window.player.missingVideo);
+  assert.equal(missing, "H.264 High profile");
+  const { audio } = await waitFor("Opus packets at the High-profile viewer", 10_000, async () => {
+    const now = await inbound(viewer);
+    return now.audio && now.audio.packetsReceived > 50 ? now : null;
+  });
+  const { video } = await inbound(viewer);
+  findings.push(`viewer (High): ${describe(video)}; audio ${audio.mimeType} packets ` +
+                `${audio.packetsReceived}; note "${await viewer.textContent("#stats")}"`);
+  assert.equal(audio.mimeType, "audio/opus");
+  assert.ok(!video || !video.framesDecoded, describe(video));
+  assert.match(await viewer.textContent("#stats"),
+               /This browser cannot play this stream's video \(H\.264 High profile\)/);
   await closeViewer(viewer);
   assert.equal(await publisher.stop(), 0);
 });

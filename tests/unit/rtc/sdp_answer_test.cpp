@@ -1,5 +1,6 @@
 #include "rtc/sdp_answer.h"
 
+#include "debian_chromium_offer.h"
 #include "sample_offers.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@ using boost::asio::ip::make_address;
 using boost::asio::ip::udp;
 using test::crlf;
 using test::kChromeOffer;
+using test::kDebianChromiumOffer;
 using test::kFirefoxOffer;
 using test::kGstreamerPublisherOffer;
 using test::replaced;
@@ -26,6 +28,16 @@ const OutgoingTrack kH264{MediaKind::kVideo,
                           1111,
                           "live",
                           "video"};
+// As a GStreamer or OBS publisher with x264 profile=high sends it (64: High, no constraints).
+const OutgoingTrack kH264High{
+    MediaKind::kVideo,
+    "H264",
+    90000,
+    1,
+    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f",
+    1111,
+    "live",
+    "video"};
 const OutgoingTrack kOpus{
     MediaKind::kAudio, "opus", 48000, 2, "minptime=10;useinbandfec=1", 2222, "live", "audio"};
 
@@ -268,20 +280,25 @@ TEST(SdpAnswer, AcceptsActiveAndAbsentSetup) {
 
 TEST(SdpAnswer, RejectsSectionsItCannotServeAndKeepsTheirMids) {
   const std::string chrome(kChromeOffer);
-  // Video offered sendonly: nothing to send it; audio still answered.
+  // Video offered sendonly: nothing to send it; audio still answered. The video section is
+  // the offerer-tagged one, so it is kept inactive in the group rather than rejected.
   SdpAnswer a = answer(replaced(chrome, "a=recvonly", "a=sendonly"), params({kVp8, kOpus}));
   EXPECT_EQ(a.media[0].track, -1);
+  EXPECT_TRUE(a.media[0].inactive);
+  EXPECT_TRUE(a.media[0].missing_format.empty());  // it did not ask to receive
   EXPECT_EQ(a.media[1].track, 1);
-  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 1"));
-  EXPECT_NE(a.sdp.find("m=video 0 UDP/TLS/RTP/SAVPF 96 97 98"), std::string::npos);
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 0 1"));
+  EXPECT_TRUE(has(a.sdp, "m=video 9 UDP/TLS/RTP/SAVPF 96"));
   EXPECT_TRUE(has(a.sdp, "a=mid:0\r\na=inactive"));
   EXPECT_EQ(a.remote_ufrag, "Fx8d");
 
-  // No audio track: the audio section is rejected.
+  // No audio track: the audio section, not the tagged one, is rejected.
   a = answer(chrome, params({kVp8}));
   EXPECT_EQ(a.media[0].track, 0);
   EXPECT_EQ(a.media[1].track, -1);
+  EXPECT_FALSE(a.media[1].inactive);
   EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 0"));
+  EXPECT_NE(a.sdp.find("m=audio 0 UDP/TLS/RTP/SAVPF 111"), std::string::npos);
 
   // A data channel section is rejected and stays in place.
   a = answer(replaced(chrome, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2") +
@@ -305,6 +322,96 @@ TEST(SdpAnswer, RejectsSectionsItCannotServeAndKeepsTheirMids) {
   EXPECT_EQ(a.media[0].track, 0);
   EXPECT_EQ(a.media[2].mid, "2");
   EXPECT_EQ(a.media[2].track, -1);
+}
+
+// RFC 8843 §7.3.3: the offerer-tagged section (the first mid of the BUNDLE group) cannot be
+// rejected. Debian's Chromium offers no High-profile H.264; rejecting its video section (the
+// tagged one) made setRemoteDescription fail with "Failed to setup RTCP mux" and the viewer got
+// nothing. The section stays in the group, inactive, with one offered format and a=rtcp-mux.
+TEST(SdpAnswer, KeepsTheBundleTagWhenTheViewerCannotTakeTheVideo) {
+  const std::string offer = crlf(kDebianChromiumOffer);
+  const SdpAnswer a = answer(offer, params({kH264High, kOpus}));
+  ASSERT_EQ(a.media.size(), 2u);
+  EXPECT_EQ(a.media[0].track, -1);
+  EXPECT_TRUE(a.media[0].inactive);
+  EXPECT_EQ(a.media[0].payload_type, 96);  // VP8, the offer's first format
+  EXPECT_EQ(a.media[0].missing_format, "H.264 High profile");
+  EXPECT_EQ(a.media[1].track, 1);
+  EXPECT_FALSE(a.media[1].inactive);
+  EXPECT_EQ(a.media[1].payload_type, 111);
+  EXPECT_TRUE(a.media[1].missing_format.empty());
+  EXPECT_EQ(a.remote_ufrag, "eKn5");
+  EXPECT_EQ(a.remote_pwd, "zG2H0RaDdd6Gubqm26HO9BwY");
+
+  const std::string& sdp = a.sdp;
+  EXPECT_TRUE(has(sdp, "a=group:BUNDLE 0 1"));
+  EXPECT_TRUE(has(sdp,
+                  "m=video 9 UDP/TLS/RTP/SAVPF 96\r\ni=H.264 High profile\r\nc=IN IP4 0.0.0.0\r\n"
+                  "a=mid:0\r\na=inactive\r\na=rtcp-mux"));
+  EXPECT_TRUE(has(sdp, "a=rtpmap:96 VP8/90000"));
+  EXPECT_EQ(sdp.find("m=video 0"), std::string::npos);
+  EXPECT_EQ(sdp.find("a=ssrc:1111"), std::string::npos);  // nothing is sent on it
+  EXPECT_EQ(sdp.find("a=msid:live video"), std::string::npos);
+  EXPECT_TRUE(has(sdp, "m=audio 9 UDP/TLS/RTP/SAVPF 111"));
+  EXPECT_TRUE(has(sdp, "a=ssrc:2222 msid:live audio"));
+
+  auto back = parseSdp(sdp);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->bundle_groups.size(), 1u);
+  EXPECT_EQ(back->bundle_groups[0], (std::vector<std::string>{"0", "1"}));
+  const SdpMedia& video = back->media[0];
+  EXPECT_EQ(video.port, 9);
+  EXPECT_EQ(video.direction, "inactive");
+  EXPECT_TRUE(video.rtcp_mux);
+  EXPECT_EQ(video.ice_ufrag, "thrg");
+  EXPECT_EQ(video.fingerprint, kOurFingerprint);
+  EXPECT_EQ(video.setup, "passive");
+  EXPECT_EQ(video.candidates.size(), 2u);
+  ASSERT_EQ(video.codecs.size(), 1u);
+  EXPECT_TRUE(video.ssrcs.empty());
+
+  // It carries the bundle's transport, so the transport rules hold for it.
+  const std::size_t audio_at = offer.find("m=audio");
+  const std::string video_without_mux =
+      replaced(offer.substr(0, audio_at), "a=rtcp-mux\r\n", "") + offer.substr(audio_at);
+  const OfferProblem p = problem(video_without_mux, params({kH264High, kOpus}));
+  EXPECT_NE(p.reason.find("m=video (mid 0) lacks a=rtcp-mux"), std::string::npos) << p.reason;
+
+  // A stream the same browser takes is answered as usual: 42e01f in mode 1, no i= line.
+  const SdpAnswer cb = answer(offer, params({kH264, kOpus}));
+  EXPECT_EQ(cb.media[0].track, 0);
+  EXPECT_EQ(cb.media[0].payload_type, 108);
+  EXPECT_FALSE(cb.media[0].inactive);
+  EXPECT_EQ(cb.sdp.find("\r\ni="), std::string::npos);
+}
+
+// When the tagged section is served, an unplayable video section is rejected as before, and its
+// i= line still tells the player why. With no audio track, Firefox's tagged audio is kept.
+TEST(SdpAnswer, NamesTheMissingFormatOnARejectedSection) {
+  const std::string firefox = crlf(kFirefoxOffer);
+  SdpAnswer a = answer(firefox, params({kH264High, kOpus}));
+  ASSERT_EQ(a.media.size(), 2u);
+  EXPECT_EQ(a.media[0].track, 1);
+  EXPECT_EQ(a.media[1].track, -1);
+  EXPECT_FALSE(a.media[1].inactive);
+  EXPECT_EQ(a.media[1].missing_format, "H.264 High profile");
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 0"));
+  const std::size_t video_at = a.sdp.find("m=video 0 UDP/TLS/RTP/SAVPF 120 ");
+  ASSERT_NE(video_at, std::string::npos) << a.sdp;
+  const std::string after_m_line = a.sdp.substr(a.sdp.find("\r\n", video_at) + 2);
+  EXPECT_EQ(after_m_line.rfind(
+                "i=H.264 High profile\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=inactive\r\n", 0),
+            0u)
+      << a.sdp;
+
+  a = answer(firefox, params({kVp8}));
+  EXPECT_TRUE(a.media[0].inactive);
+  EXPECT_EQ(a.media[0].payload_type, 109);
+  EXPECT_TRUE(a.media[0].missing_format.empty());  // the stream has no audio to miss
+  EXPECT_EQ(a.media[1].track, 0);
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE 0 1"));
+  EXPECT_TRUE(has(a.sdp, "m=audio 9 UDP/TLS/RTP/SAVPF 109"));
+  EXPECT_TRUE(has(a.sdp, "a=rtpmap:109 opus/48000/2"));
 }
 
 TEST(SdpAnswer, OneSectionNeedsNoBundle) {
@@ -376,17 +483,37 @@ TEST(SdpAnswer, PortZeroStillRejectsWithoutBundleOnlyOrOutsideTheGroup) {
 // lacks ice-ufrag, ice-pwd, a fingerprint or a=setup ("No fingerprint lines in sdp for media").
 TEST(SdpAnswer, RejectedSectionsCarryTheTransportAttributes) {
   const std::string gst = crlf(kGstreamerPublisherOffer);
-  const SdpAnswer a = publisherAnswer(replaced(gst, "packetization-mode=1;", ""));
+  const SdpAnswer a = publisherAnswer(replaced(gst, "OPUS/48000/2", "G722/8000"));
   ASSERT_EQ(a.media.size(), 2u);
-  EXPECT_EQ(a.media[0].track, -1);  // H.264 without packetization-mode=1
-  const std::string rejected = a.sdp.substr(a.sdp.find("m=video 0"));
-  const std::string section = rejected.substr(0, rejected.find("m=audio"));
+  EXPECT_EQ(a.media[0].track, 1);
+  EXPECT_EQ(a.media[1].track, -1);  // no audio codec throng takes
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE video0"));
+  const std::string section = a.sdp.substr(a.sdp.find("m=audio 0"));
   EXPECT_TRUE(has(section, "a=inactive"));
   EXPECT_TRUE(has(section, "a=ice-ufrag:thrg"));
   EXPECT_TRUE(has(section, "a=ice-pwd:throngthrongthrongthrong"));
   EXPECT_TRUE(has(section, "a=fingerprint:sha-256 " + kOurFingerprint));
   EXPECT_TRUE(has(section, "a=setup:passive"));
   EXPECT_EQ(section.find("a=candidate"), std::string::npos);
+}
+
+// The same rule for a publisher: webrtcbin's tagged video section offered without
+// packetization-mode=1 is kept inactive. Rejected (as before), webrtcbin applied the answer but
+// never started ICE; Chromium's studio page (max-bundle) failed with "Failed to setup RTCP mux".
+TEST(SdpAnswer, KeepsAPublishersBundleTag) {
+  const std::string gst = crlf(kGstreamerPublisherOffer);
+  const SdpAnswer a = publisherAnswer(replaced(gst, "packetization-mode=1;", ""));
+  ASSERT_EQ(a.media.size(), 2u);
+  EXPECT_EQ(a.media[0].track, -1);
+  EXPECT_TRUE(a.media[0].inactive);
+  EXPECT_TRUE(a.media[0].missing_format.empty());  // only viewers are told
+  EXPECT_EQ(a.media[1].track, 2);
+  EXPECT_TRUE(has(a.sdp, "a=group:BUNDLE video0 audio1"));
+  EXPECT_TRUE(has(a.sdp,
+                  "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:video0\r\n"
+                  "a=inactive\r\na=rtcp-mux"));
+  EXPECT_TRUE(has(a.sdp, "a=rtpmap:96 H264/90000"));
+  EXPECT_EQ(a.remote_ufrag, "0bGxquLpjmXmljoKxXAPYfMHLV+KzV8k");
 }
 
 // A WHEP viewer from webrtcbin offers the same way (recvonly sections).
