@@ -23,7 +23,7 @@ ALLOWED = {
     "hls": {"base", "proto", "net", "http", "store"},
     "ingest": {"base", "proto", "net", "http", "store"},
     "cluster": {"base", "proto", "net", "store"},
-    "bench": {"base", "proto", "net", "http", "rtc"},
+    "bench": {"base", "proto", "net", "http", "media", "rtc"},
     "server": {"base", "proto", "net", "http", "store", "control", "chat", "media", "record",
                "rtc", "hls", "ingest", "cluster"},
     "cli": {"base", "server", "bench", "chat", "store", "record"},
