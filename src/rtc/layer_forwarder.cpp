@@ -1,6 +1,5 @@
 #include "rtc/layer_forwarder.h"
 
-#include "media/payload_inspect.h"
 #include "rtc/rtp.h"
 
 namespace throng::rtc {
@@ -18,10 +17,9 @@ bool pictureIdNewer(std::uint16_t a, std::uint16_t b) {
 
 }  // namespace
 
-std::optional<LayerForwarder::Rewrite> LayerForwarder::forward(
-    const MediaPacket& packet, std::span<const std::uint8_t> payload) {
+std::optional<LayerForwarder::Rewrite> LayerForwarder::forward(const MediaPacket& packet) {
   if (packet.layer == target_ && target_ != current_ && packet.keyframe_start) {
-    startLayer(packet, payload);
+    startLayer(packet);
   }
   if (packet.layer != current_) return std::nullopt;
   if (sequenceNewer(switch_sequence_, packet.sequence)) return std::nullopt;  // before the switch
@@ -29,38 +27,34 @@ std::optional<LayerForwarder::Rewrite> LayerForwarder::forward(
   if (!sent_ || sequenceNewer(viewer_sequence, last_sequence_)) {
     sent_ = true;
     last_sequence_ = viewer_sequence;
-    if (vp8_) {
-      if (const auto d = media::parseVp8Descriptor(payload)) {
-        if (d->picture_id) {
-          long_picture_id_ = d->long_picture_id;
-          const auto id = static_cast<std::uint16_t>((*d->picture_id + rewrite_.picture_id) &
-                                                     pictureIdMask(d->long_picture_id));
-          if (!last_picture_id_ || pictureIdNewer(id, *last_picture_id_)) last_picture_id_ = id;
-        }
-        if (d->tl0_pic_idx) {
-          last_tl0_pic_idx_ = static_cast<std::uint8_t>(*d->tl0_pic_idx + rewrite_.tl0_pic_idx);
-        }
+    if (const auto& d = packet.vp8) {
+      if (d->picture_id) {
+        long_picture_id_ = d->long_picture_id;
+        const auto id = static_cast<std::uint16_t>((*d->picture_id + rewrite_.picture_id) &
+                                                   pictureIdMask(d->long_picture_id));
+        if (!last_picture_id_ || pictureIdNewer(id, *last_picture_id_)) last_picture_id_ = id;
+      }
+      if (d->tl0_pic_idx) {
+        last_tl0_pic_idx_ = static_cast<std::uint8_t>(*d->tl0_pic_idx + rewrite_.tl0_pic_idx);
       }
     }
   }
   return rewrite_;
 }
 
-void LayerForwarder::startLayer(const MediaPacket& packet, std::span<const std::uint8_t> payload) {
+void LayerForwarder::startLayer(const MediaPacket& packet) {
   Rewrite rewrite;
   // The first layer keeps the stream's numbers (a viewer of a stream without simulcast sees
   // exactly what the stream sent); later ones continue from the last number sent.
   if (sent_) {
     rewrite.sequence = static_cast<std::uint16_t>(last_sequence_ + 1 - packet.sequence);
-    if (vp8_) {
-      if (const auto d = media::parseVp8Descriptor(payload)) {
-        if (d->picture_id && last_picture_id_) {
-          rewrite.picture_id = static_cast<std::uint16_t>(
-              (*last_picture_id_ + 1 - *d->picture_id) & pictureIdMask(d->long_picture_id));
-        }
-        if (d->tl0_pic_idx && last_tl0_pic_idx_) {
-          rewrite.tl0_pic_idx = static_cast<std::uint8_t>(*last_tl0_pic_idx_ + 1 - *d->tl0_pic_idx);
-        }
+    if (const auto& d = packet.vp8) {
+      if (d->picture_id && last_picture_id_) {
+        rewrite.picture_id = static_cast<std::uint16_t>(
+            (*last_picture_id_ + 1 - *d->picture_id) & pictureIdMask(d->long_picture_id));
+      }
+      if (d->tl0_pic_idx && last_tl0_pic_idx_) {
+        rewrite.tl0_pic_idx = static_cast<std::uint8_t>(*last_tl0_pic_idx_ + 1 - *d->tl0_pic_idx);
       }
     }
     ++switches_;

@@ -17,7 +17,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <span>
 
 namespace throng::rtc {
 
@@ -31,8 +30,6 @@ class LayerForwarder {
     bool operator==(const Rewrite&) const = default;
   };
 
-  // `vp8`: the track's codec numbers pictures in its payload descriptor.
-  explicit LayerForwarder(bool vp8) : vp8_(vp8) {}
 
   // The layer wanted; reached at its next keyframe. The first layer is reached the same way
   // (a new viewer starts at a keyframe).
@@ -42,8 +39,8 @@ class LayerForwarder {
   bool switching() const { return target_ != current_; }
 
   // For one packet of the stream's track: the rewrite to apply to the viewer's copy, or
-  // nothing (another layer, or older than the switch). `payload` is the packet's RTP payload.
-  std::optional<Rewrite> forward(const MediaPacket& packet, std::span<const std::uint8_t> payload);
+  // nothing (another layer, or older than the switch). VP8 picture ids come from packet.vp8.
+  std::optional<Rewrite> forward(const MediaPacket& packet);
 
   // A NACKed sequence number of the viewer's: which layer's packet it was, and that packet's
   // own number and rewrite. Nothing when it is older than the switches remembered.
@@ -57,9 +54,8 @@ class LayerForwarder {
   std::uint64_t switches() const { return switches_; }
 
  private:
-  void startLayer(const MediaPacket& packet, std::span<const std::uint8_t> payload);
+  void startLayer(const MediaPacket& packet);
 
-  const bool vp8_;
   int target_ = 0;
   int current_ = -1;
   Rewrite rewrite_;

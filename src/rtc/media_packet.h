@@ -4,7 +4,10 @@
 // the bytes only into its send slot, where it rewrites the payload type and protects them.
 #pragma once
 
+#include "media/payload_inspect.h"
+
 #include <cstdint>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -16,6 +19,9 @@ struct MediaPacket {
   int layer = 0;        // a simulcast encoding of the track (0 without simulcast)
   std::uint16_t sequence = 0;
   bool keyframe_start = false;  // first packet of a video keyframe: a new viewer starts here
+  // VP8 only: the payload descriptor (offsets within the payload), read once here rather than
+  // by each viewer whose copy renumbers its pictures after a layer switch.
+  std::optional<media::Vp8Descriptor> vp8;
 };
 
 using MediaPacketRef = std::shared_ptr<const MediaPacket>;

@@ -2,6 +2,7 @@
 
 #include "rtc/rtc_shard.h"
 #include "rtc/rtp.h"
+#include "rtc/sdp_text.h"
 
 #include <openssl/rand.h>
 
@@ -192,6 +193,10 @@ bool MediaStream::publish(std::uint64_t publisher, std::vector<StreamPayload> pa
     }
     if (tracks_[track].kind == MediaKind::kVideo) {
       layers_[layer].last_packet_ms.store(steadyMillis(), std::memory_order_relaxed);
+      if (sdp_text::iequals(tracks_[track].codec, "VP8")) {
+        packet->vp8 = media::parseVp8Descriptor(std::span<const std::uint8_t>(
+            reinterpret_cast<const std::uint8_t*>(payload.bytes.data()), payload.bytes.size()));
+      }
     }
     packet->keyframe_start = payload.keyframe_start;
     packet->bytes.resize(kRtpFixedHeaderSize + payload.bytes.size());

@@ -135,13 +135,7 @@ void writeAccepted(Writer& w, const SdpMedia& offered, const NegotiatedMedia& ch
     w.line("a=ssrc:" + ssrc + " msid:" + msid);
     w.line("a=msid:" + msid);
   }
-  for (std::size_t i = 0; i < params.candidates.size(); ++i) {
-    const auto& c = params.candidates[i];
-    const std::uint32_t n = static_cast<std::uint32_t>(i) + 1;
-    w.line("a=candidate:" + std::to_string(n) + " 1 udp " + std::to_string(kHostPriority - n) +
-           " " + c.address().to_string() + " " + std::to_string(c.port()) + " typ host");
-  }
-  w.line("a=end-of-candidates");
+  writeCandidates(w, params);
 }
 
 }  // namespace

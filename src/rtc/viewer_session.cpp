@@ -26,11 +26,6 @@ constexpr auto kSenderReportInterval = std::chrono::seconds(1);
 constexpr auto kLayerCheckInterval = std::chrono::milliseconds(500);
 constexpr auto kSwitchKeyframeInterval = std::chrono::seconds(1);
 
-bool isVp8(const TrackDescription& track) {
-  return track.codec.size() == 3 && (track.codec[0] == 'V' || track.codec[0] == 'v') &&
-         (track.codec[1] == 'P' || track.codec[1] == 'p') && track.codec[2] == '8';
-}
-
 // RFC 3550 §4: NTP time, seconds since 1900 in the high 32 bits, the fraction in the low.
 std::uint64_t ntpTime(std::chrono::system_clock::time_point when) {
   constexpr std::uint64_t kUnixToNtpSeconds = 2208988800ULL;
@@ -52,7 +47,7 @@ ViewerSession::ViewerSession(std::unique_ptr<SessionPlan> plan, RtcShard& shard,
   forwarders_.resize(tracks.size());
   sent_.resize(tracks.size());
   for (std::size_t i = 0; i < tracks.size(); ++i) {
-    if (tracks[i].kind == MediaKind::kVideo) forwarders_[i].emplace(isVp8(tracks[i]));
+    if (tracks[i].kind == MediaKind::kVideo) forwarders_[i].emplace();
   }
   chooseLayer(now);
 }
@@ -69,11 +64,7 @@ void ViewerSession::sendMedia(const MediaPacket& packet, SendBatch& batch) {
     if (protectAndQueue(packet, payload_type, batch)) ++stats_.packets_sent;
     return;
   }
-  if (packet.bytes.size() < kRtpFixedHeaderSize) return;
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(packet.bytes.data());
-  const auto rewrite = forwarder->forward(
-      packet, std::span<const std::uint8_t>(bytes + kRtpFixedHeaderSize,
-                                            packet.bytes.size() - kRtpFixedHeaderSize));
+  const auto rewrite = forwarder->forward(packet);
   if (!rewrite) return;
   stats_.layer_switches = forwarder->switches();
   if (protectAndQueue(packet, payload_type, batch, *rewrite)) ++stats_.packets_sent;
@@ -91,17 +82,17 @@ bool ViewerSession::protectAndQueue(const MediaPacket& packet, int payload_type,
     setRtpSequence(std::span<std::uint8_t>(slot, size),
                    static_cast<std::uint16_t>(packet.sequence + rewrite.sequence));
   }
-  if (rewrite.picture_id != 0 || rewrite.tl0_pic_idx != 0) {
+  if (packet.vp8 && (rewrite.picture_id != 0 || rewrite.tl0_pic_idx != 0)) {
+    // At the offsets the stream read once (MediaPacket::vp8), in this viewer's copy.
+    const auto& d = *packet.vp8;
     const std::span<std::uint8_t> payload(slot + kRtpFixedHeaderSize, size - kRtpFixedHeaderSize);
-    if (const auto d = media::parseVp8Descriptor(payload)) {
-      if (d->picture_id) {
-        media::writeVp8PictureId(payload, *d,
-                                 static_cast<std::uint16_t>(*d->picture_id + rewrite.picture_id));
-      }
-      if (d->tl0_pic_idx) {
-        media::writeVp8Tl0PicIdx(payload, *d,
-                                 static_cast<std::uint8_t>(*d->tl0_pic_idx + rewrite.tl0_pic_idx));
-      }
+    if (d.picture_id) {
+      media::writeVp8PictureId(payload, d,
+                               static_cast<std::uint16_t>(*d.picture_id + rewrite.picture_id));
+    }
+    if (d.tl0_pic_idx) {
+      media::writeVp8Tl0PicIdx(payload, d,
+                               static_cast<std::uint8_t>(*d.tl0_pic_idx + rewrite.tl0_pic_idx));
     }
   }
   std::size_t length = size;

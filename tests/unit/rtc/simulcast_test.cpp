@@ -157,27 +157,33 @@ MediaPacket packet(int layer, std::uint16_t sequence, bool keyframe_start) {
   return p;
 }
 
+// The packet as the stream publishes it: its VP8 descriptor read once (MediaStream::publish).
+MediaPacket withVp8(MediaPacket p, const std::vector<std::uint8_t>& payload) {
+  p.vp8 = media::parseVp8Descriptor(payload);
+  return p;
+}
+
 TEST(LayerForwarder, FirstLayerKeepsTheStreamsNumbersFromItsFirstKeyframe) {
-  LayerForwarder f(/*vp8=*/true);
-  EXPECT_FALSE(f.forward(packet(0, 100, false), vp8Packet(10, 1, false)));  // before a keyframe
-  auto first = f.forward(packet(0, 101, true), vp8Packet(11, 2, true));
+  LayerForwarder f;
+  EXPECT_FALSE(f.forward(withVp8(packet(0, 100, false), vp8Packet(10, 1, false))));  // before a keyframe
+  auto first = f.forward(withVp8(packet(0, 101, true), vp8Packet(11, 2, true)));
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, LayerForwarder::Rewrite{});
   EXPECT_EQ(f.current(), 0);
-  EXPECT_FALSE(f.forward(packet(1, 5000, true), vp8Packet(900, 9, true)));  // another layer
+  EXPECT_FALSE(f.forward(withVp8(packet(1, 5000, true), vp8Packet(900, 9, true))));  // another layer
   EXPECT_EQ(f.switches(), 0u);
 }
 
 TEST(LayerForwarder, ASwitchWaitsForAKeyframeAndContinuesEveryNumber) {
-  LayerForwarder f(/*vp8=*/true);
-  ASSERT_TRUE(f.forward(packet(0, 100, true), vp8Packet(10, 1, true)));
-  ASSERT_TRUE(f.forward(packet(0, 101, false), vp8Packet(11, 1, false)));
+  LayerForwarder f;
+  ASSERT_TRUE(f.forward(withVp8(packet(0, 100, true), vp8Packet(10, 1, true))));
+  ASSERT_TRUE(f.forward(withVp8(packet(0, 101, false), vp8Packet(11, 1, false))));
   f.setTarget(2);
   EXPECT_TRUE(f.switching());
   // The new layer's delta frames are not sent; the old layer goes on until the keyframe.
-  EXPECT_FALSE(f.forward(packet(2, 7000, false), vp8Packet(500, 40, false)));
-  ASSERT_TRUE(f.forward(packet(0, 102, false), vp8Packet(12, 1, false)));
-  auto rewrite = f.forward(packet(2, 7001, true), vp8Packet(501, 41, true));
+  EXPECT_FALSE(f.forward(withVp8(packet(2, 7000, false), vp8Packet(500, 40, false))));
+  ASSERT_TRUE(f.forward(withVp8(packet(0, 102, false), vp8Packet(12, 1, false))));
+  auto rewrite = f.forward(withVp8(packet(2, 7001, true), vp8Packet(501, 41, true)));
   ASSERT_TRUE(rewrite);
   EXPECT_EQ(f.current(), 2);
   EXPECT_FALSE(f.switching());
@@ -186,9 +192,9 @@ TEST(LayerForwarder, ASwitchWaitsForAKeyframeAndContinuesEveryNumber) {
   EXPECT_EQ(static_cast<std::uint16_t>((501 + rewrite->picture_id) & 0x7fff), 13);  // after 12
   EXPECT_EQ(static_cast<std::uint8_t>(41 + rewrite->tl0_pic_idx), 2);
   // The old layer is not sent any more, nor the new one's packets from before the switch.
-  EXPECT_FALSE(f.forward(packet(0, 103, false), vp8Packet(13, 1, false)));
-  EXPECT_FALSE(f.forward(packet(2, 7000, false), vp8Packet(500, 40, false)));
-  auto next = f.forward(packet(2, 7002, false), vp8Packet(502, 41, false));
+  EXPECT_FALSE(f.forward(withVp8(packet(0, 103, false), vp8Packet(13, 1, false))));
+  EXPECT_FALSE(f.forward(withVp8(packet(2, 7000, false), vp8Packet(500, 40, false))));
+  auto next = f.forward(withVp8(packet(2, 7002, false), vp8Packet(502, 41, false)));
   ASSERT_TRUE(next);
   EXPECT_EQ(static_cast<std::uint16_t>(7002 + next->sequence), 104);
 
@@ -206,17 +212,17 @@ TEST(LayerForwarder, ASwitchWaitsForAKeyframeAndContinuesEveryNumber) {
 }
 
 TEST(LayerForwarder, NumbersWrapAcrossSwitches) {
-  LayerForwarder f(/*vp8=*/true);
-  ASSERT_TRUE(f.forward(packet(0, 65535, true), vp8Packet(0x7fff, 255, true)));
+  LayerForwarder f;
+  ASSERT_TRUE(f.forward(withVp8(packet(0, 65535, true), vp8Packet(0x7fff, 255, true))));
   f.setTarget(1);
-  auto rewrite = f.forward(packet(1, 10, true), vp8Packet(3, 0, true));
+  auto rewrite = f.forward(withVp8(packet(1, 10, true), vp8Packet(3, 0, true)));
   ASSERT_TRUE(rewrite);
   EXPECT_EQ(static_cast<std::uint16_t>(10 + rewrite->sequence), 0);
   EXPECT_EQ((3 + rewrite->picture_id) & 0x7fff, 0);
   EXPECT_EQ(static_cast<std::uint8_t>(0 + rewrite->tl0_pic_idx), 0);
   // Back to layer 0, which went on meanwhile.
   f.setTarget(0);
-  auto back = f.forward(packet(0, 200, true), vp8Packet(100, 30, true));
+  auto back = f.forward(withVp8(packet(0, 200, true), vp8Packet(100, 30, true)));
   ASSERT_TRUE(back);
   EXPECT_EQ(static_cast<std::uint16_t>(200 + back->sequence), 1);
   EXPECT_EQ(f.switches(), 2u);
