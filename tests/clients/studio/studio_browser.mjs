@@ -213,6 +213,14 @@ test("a streamer goes live from /studio/demo and a viewer sees it", async () => 
     assert.equal(await viewer.evaluate(() => window.watch.player.pc.connectionState), "connected");
     const audio = await viewer.evaluate(async () => (await window.watch.player.stats()).audio);
     assert.ok(audio?.packetsReceived > 0, "the microphone reaches the viewer");
+    // A browser encoder sends a keyframe when asked, not on a clock: a second viewer arriving
+    // makes throng ask (a PLI), so the studio has two keyframes to measure an interval from.
+    await viewer.evaluate(async () => {
+      const { startWhep } = await import("/whep-player.js");
+      const video = Object.assign(document.createElement("video"), { muted: true, hidden: true });
+      document.body.append(video);
+      window.secondViewer = await startWhep(video, "/whep/demo");
+    });
 
     // The studio sees what the server sees: LIVE, the viewer, bitrate, keyframes, codec.
     await studio.waitForSelector("#on-air.live:has-text('live')", { timeout: 10_000 });
